@@ -1,0 +1,191 @@
+"""Plain typed data passed between watchbot's stages. No IO here.
+
+Data flows one way::
+
+    Config + Watchlist  →  fetched bytes  →  Story  →  MatchResult  →  Alert  →  store and Slack
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
+
+# --- configuration -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FeedConfig:
+    name: str
+    url: str  # http(s) URL, or an absolute local file path
+    interval: timedelta
+    timeout: timedelta
+    max_age: timedelta
+
+
+class RelatedMode(StrEnum):
+    THREAD = "thread"  # later reports of an alerted story are replies in its thread
+    DROP = "drop"  # later reports are only recorded
+
+
+@dataclass(frozen=True)
+class SlackConfig:
+    channel: str
+    token_env: str = "SLACK_BOT_TOKEN"
+    webhook_env: str = "SLACK_WEBHOOK_URL"
+    api_url: str | None = None
+
+
+@dataclass(frozen=True)
+class DedupConfig:
+    window: timedelta = timedelta(hours=72)
+    related: RelatedMode = RelatedMode.THREAD
+    retention: timedelta = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path  # the config file itself; relative paths in it are relative to its folder
+    database: Path
+    watchlists: Path  # a folder of *.yaml, or one file
+    feeds: tuple[FeedConfig, ...]
+    slack: SlackConfig
+    dedup: DedupConfig
+
+
+# --- watchlists ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One actor or theme of a watchlist. `terms`/`excludes` are raw term strings (see SPEC)."""
+
+    id: str
+    label: str
+    kind: str  # person | organization | place | theme (informational)
+    terms: tuple[str, ...]
+    requires: tuple[str, ...] = ()
+    excludes: tuple[str, ...] = ()
+    alert: bool = True
+    fuzzy: int | None = 90  # least similarity (0-100) for a fuzzy match; None turns fuzzy off
+    line: int = 0  # where the entry starts in its file, for messages
+
+
+@dataclass(frozen=True)
+class Watchlist:
+    name: str
+    entries: tuple[Entry, ...]
+    description: str = ""
+    channel: str | None = None  # None: the config's slack.channel
+    path: Path | None = None
+
+
+# --- stories -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Story:
+    """One feed item, normalised. `text` is the summary as plain text (HTML stripped)."""
+
+    feed: str  # the feed's name: the outlet shown in alerts
+    guid: str | None
+    url: str | None
+    canonical_url: str | None
+    title: str
+    text: str
+    published: datetime | None  # timezone-aware UTC, when the feed gives one
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """What one fetch of a feed produced. `stories` is empty on 304 Not Modified."""
+
+    feed: str
+    stories: tuple[Story, ...]
+    etag: str | None = None
+    last_modified: str | None = None
+    not_modified: bool = False
+    final_url: str | None = None  # where a permanent redirect led, to be remembered
+    permanent_redirect: bool = False
+
+
+# --- matching ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One entry matched by one of its terms: the why of an alert."""
+
+    watchlist: str
+    entry: str
+    label: str
+    term: str
+    matched: str  # the words of the story as written
+    score: int  # 100 for an exact match; the similarity for a fuzzy one
+    start: int = 0  # span of `matched` in the matched field
+    end: int = 0
+    field: str = "title"  # "title" or "text"
+
+
+@dataclass(frozen=True)
+class NearMiss:
+    """A fuzzy candidate just under its entry's threshold, shown by `watchbot match`."""
+
+    watchlist: str
+    entry: str
+    term: str
+    matched: str
+    score: int
+    threshold: int
+
+
+@dataclass(frozen=True)
+class WatchlistVerdict:
+    watchlist: str
+    channel: str | None
+    alert: bool
+    hits: tuple[Hit, ...]  # every entry that matched, alerting or not
+    reasons: tuple[str, ...] = ()  # what requires/excludes decided, in words
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    verdicts: tuple[WatchlistVerdict, ...] = ()
+    near_misses: tuple[NearMiss, ...] = ()
+
+    @property
+    def alert(self) -> bool:
+        return any(v.alert for v in self.verdicts)
+
+    @property
+    def alerting(self) -> tuple[WatchlistVerdict, ...]:
+        return tuple(v for v in self.verdicts if v.alert)
+
+
+# --- alerts --------------------------------------------------------------------------------------
+
+
+class AlertStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One story for one channel: what is recorded before posting and posted after."""
+
+    story: Story
+    story_key: str  # the story's primary identity key, also sent as Slack message metadata
+    channel: str
+    verdicts: tuple[WatchlistVerdict, ...]
+    thread_ts: str | None = None  # set for a related report posted in an earlier alert's thread
+    parent_id: int | None = None  # the alert this one is related to
+    id: int | None = None  # store row id, once recorded
+    created: datetime | None = None
+
+    @property
+    def is_reply(self) -> bool:
+        return self.parent_id is not None
