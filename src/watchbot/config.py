@@ -1,0 +1,192 @@
+"""Load and validate `watchbot.yaml` into a frozen `Config`. Every problem is reported at once.
+
+Relative paths in the file are relative to the file's folder. Durations are written `90s`,
+`10m`, `2h` or `3d`. Secrets never live here: only the names of the environment variables.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+
+from watchbot.errors import ConfigError, Problem
+from watchbot.models import Config, DedupConfig, FeedConfig, RelatedMode, SlackConfig
+from watchbot.yamlfile import YamlProblem, load_yaml, problems_from
+
+DEFAULT_CONFIG = Path("config/watchbot.yaml")
+CONFIG_ENV = "WATCHBOT_CONFIG"
+
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+def parse_duration(value: object) -> timedelta:
+    """`90s`, `10m`, `2h`, `3d` → timedelta. Raises ValueError with the expected form."""
+    if isinstance(value, timedelta):
+        return value
+    m = _DURATION.match(str(value)) if isinstance(value, str) else None
+    if not m or int(m.group(1)) == 0:
+        raise ValueError(f"expected a duration like 90s, 10m, 2h or 3d, got {value!r}")
+    return timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
+
+
+def format_duration(value: timedelta) -> str:
+    seconds = int(value.total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds % size == 0 and seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _Defaults(_Model):
+    interval: Duration = timedelta(minutes=10)
+    timeout: Duration = timedelta(seconds=20)
+    max_age: Duration = timedelta(hours=48)
+
+
+class _Feed(_Model):
+    name: str = Field(min_length=1)
+    url: str = Field(min_length=1)
+    interval: Duration | None = None
+    timeout: Duration | None = None
+    max_age: Duration | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        scheme = urlsplit(value).scheme.lower()
+        if scheme in ("http", "https") and urlsplit(value).netloc:
+            return value
+        if scheme in ("", "file") or len(scheme) == 1:  # a path (or a Windows drive letter)
+            return value
+        raise ValueError(f"expected an http(s) URL or a local file path, got {value!r}")
+
+
+_ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+
+
+class _Slack(_Model):
+    channel: str = "#news-alerts"
+    token_env: str = Field("SLACK_BOT_TOKEN", pattern=_ENV_NAME)
+    webhook_env: str = Field("SLACK_WEBHOOK_URL", pattern=_ENV_NAME)
+    api_url: str | None = None
+
+    @field_validator("token_env", "webhook_env", mode="before")
+    @classmethod
+    def _not_a_secret(cls, value: Any) -> Any:
+        if isinstance(value, str) and (value.startswith(("xox", "http")) or len(value) > 64):
+            raise ValueError(
+                "this looks like a secret: put the NAME of an environment variable here "
+                "(e.g. SLACK_BOT_TOKEN) and the secret itself in that variable"
+            )
+        return value
+
+
+class _Dedup(_Model):
+    window: Duration = timedelta(hours=72)
+    related: RelatedMode = RelatedMode.THREAD
+    retention: Duration = timedelta(days=30)
+
+
+class _Config(_Model):
+    database: str = "watchbot.db"
+    watchlists: str = "../watchlists"
+    defaults: _Defaults = _Defaults()
+    feeds: list[_Feed] = []
+    slack: _Slack = _Slack()
+    dedup: _Dedup = _Dedup()
+
+
+def config_path(explicit: str | os.PathLike[str] | None) -> Path:
+    """The config to use: `--config`, else $WATCHBOT_CONFIG, else config/watchbot.yaml."""
+    if explicit:
+        return Path(explicit)
+    return Path(os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG)
+
+
+def _resolve(base: Path, value: str) -> Path:
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else (base / path).resolve()
+
+
+def _feed_url(base: Path, url: str) -> str:
+    scheme = urlsplit(url).scheme.lower()
+    if scheme in ("http", "https"):
+        return url
+    if scheme == "file":
+        return str(_resolve(base, urlsplit(url).path))
+    return str(_resolve(base, url))
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate a config file. Raises ConfigError listing every problem."""
+    try:
+        doc = load_yaml(path)
+    except YamlProblem as e:
+        raise ConfigError([e.problem]) from e
+    data = {} if doc.data is None else doc.data
+    if not isinstance(data, dict):
+        raise ConfigError([Problem(path, 1, "", "expected a mapping of keys (database, feeds, …)")])
+    try:
+        raw = _Config.model_validate(data)
+    except ValidationError as e:
+        raise ConfigError(problems_from(e, doc, _Config)) from e
+
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    for i, feed in enumerate(raw.feeds):
+        if feed.name in seen:
+            problems.append(
+                Problem(
+                    path,
+                    doc.line(("feeds", i, "name")),
+                    f"feeds[{i}].name",
+                    f"feed name {feed.name!r} is already used by feeds[{seen[feed.name]}]; "
+                    "names identify feeds in the database, make each one unique",
+                )
+            )
+        seen.setdefault(feed.name, i)
+    if raw.dedup.retention <= raw.dedup.window:
+        problems.append(
+            Problem(
+                path,
+                doc.line(("dedup", "retention")),
+                "dedup.retention",
+                "must be longer than dedup.window, or related reports lose their first alert",
+            )
+        )
+    if problems:
+        raise ConfigError(problems)
+
+    base = path.resolve().parent
+    defaults = raw.defaults
+    return Config(
+        path=path,
+        database=_resolve(base, raw.database),
+        watchlists=_resolve(base, raw.watchlists),
+        feeds=tuple(
+            FeedConfig(
+                name=f.name,
+                url=_feed_url(base, f.url),
+                interval=f.interval or defaults.interval,
+                timeout=f.timeout or defaults.timeout,
+                max_age=f.max_age or defaults.max_age,
+            )
+            for f in raw.feeds
+        ),
+        slack=SlackConfig(**raw.slack.model_dump()),
+        dedup=DedupConfig(**raw.dedup.model_dump()),
+    )

@@ -1,0 +1,165 @@
+"""Fetching feeds (the only code that talks HTTP to publishers) and parsing them (pure).
+
+`fetch_feed` does conditional GETs with httpx and hands the bytes to `parse_feed`, which uses
+feedparser on those bytes only: feedparser never fetches anything itself.
+"""
+
+from __future__ import annotations
+
+import calendar
+import io
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import feedparser
+import httpx
+
+from watchbot import USER_AGENT
+from watchbot.dedup import canonical_url
+from watchbot.errors import FeedError
+from watchbot.models import FeedConfig, FetchResult, Story
+from watchbot.text import strip_html
+
+MAX_REDIRECTS = 5
+MAX_BYTES = 16 * 1024 * 1024  # a feed larger than this is refused rather than read into memory
+_PERMANENT = {301, 308}
+
+
+def make_client() -> httpx.Client:
+    """One HTTP client for all feeds of a cycle: keeps connections, sends our User-Agent."""
+    return httpx.Client(
+        headers={"User-Agent": USER_AGENT, "Accept": _ACCEPT},
+        follow_redirects=True,
+        max_redirects=MAX_REDIRECTS,
+    )
+
+
+_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, "
+    "application/xml;q=0.8, text/xml;q=0.8, */*;q=0.5"
+)
+
+
+def is_local(url: str) -> bool:
+    return not url.lower().startswith(("http://", "https://"))
+
+
+def fetch_feed(
+    feed: FeedConfig,
+    client: httpx.Client,
+    *,
+    url: str | None = None,
+    etag: str | None = None,
+    last_modified: str | None = None,
+) -> FetchResult:
+    """Fetch and parse one feed. `url` overrides feed.url (where a permanent redirect led).
+    Raises FeedError with a message that says what went wrong and what to check."""
+    target = url or feed.url
+    if is_local(target):
+        try:
+            data = Path(target).read_bytes()
+        except OSError as e:
+            raise FeedError(feed.name, f"cannot read {target}: {e.strerror or e}") from e
+        return FetchResult(feed.name, parse_feed(feed.name, data))
+
+    headers = {}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    seconds = feed.timeout.total_seconds()
+    try:
+        with client.stream("GET", target, headers=headers, timeout=seconds) as response:
+            if response.status_code == 304:
+                return FetchResult(
+                    feed.name, (), etag=etag, last_modified=last_modified, not_modified=True
+                )
+            if response.status_code >= 400:
+                raise FeedError(
+                    feed.name,
+                    f"HTTP {response.status_code} {response.reason_phrase} from {target}; "
+                    "check the feed's url (or whether the site is down)",
+                )
+            data = _read_limited(feed.name, response)
+            moved = [r for r in response.history if r.status_code in _PERMANENT]
+            final = str(response.url)
+            return FetchResult(
+                feed.name,
+                parse_feed(feed.name, data, base_url=final),
+                etag=response.headers.get("ETag"),
+                last_modified=response.headers.get("Last-Modified"),
+                final_url=final if moved and final != target else None,
+                permanent_redirect=bool(moved) and len(moved) == len(response.history),
+            )
+    except httpx.TimeoutException as e:
+        raise FeedError(
+            feed.name, f"no answer from {target} within {seconds:g}s; raise its timeout?"
+        ) from e
+    except httpx.TooManyRedirects as e:
+        raise FeedError(feed.name, f"more than {MAX_REDIRECTS} redirects from {target}") from e
+    except httpx.HTTPError as e:
+        raise FeedError(feed.name, f"cannot fetch {target}: {e.__class__.__name__}: {e}") from e
+
+
+def _read_limited(name: str, response: httpx.Response) -> bytes:
+    buf = bytearray()
+    for chunk in response.iter_bytes():
+        buf += chunk
+        if len(buf) > MAX_BYTES:
+            raise FeedError(name, f"response larger than {MAX_BYTES // 2**20} MiB; not a feed?")
+    return bytes(buf)
+
+
+def parse_feed(name: str, data: bytes, base_url: str | None = None) -> tuple[Story, ...]:
+    """Stories of an RSS/Atom document. Pure: bytes in, stories out. Raises FeedError when the
+    bytes are not a feed at all; a feed with small errors but readable items is accepted."""
+    headers = {"content-location": base_url} if base_url else None
+    parsed: Any = feedparser.parse(io.BytesIO(data), response_headers=headers)
+    entries = parsed.get("entries") or []
+    if not entries and (parsed.get("bozo") or not parsed.get("version")):
+        why = parsed.get("bozo_exception")
+        detail = f": {why}" if why else ""
+        raise FeedError(name, f"not a valid RSS or Atom feed{detail}")
+    feed_language = parsed.get("feed", {}).get("language")
+    stories = []
+    for entry in entries:
+        story = _story(name, entry, feed_language)
+        if story is not None:
+            stories.append(story)
+    return tuple(stories)
+
+
+def _story(name: str, entry: Any, feed_language: str | None) -> Story | None:
+    title = strip_html(entry.get("title") or "")
+    summary = entry.get("summary") or ""
+    if not summary and entry.get("content"):
+        summary = entry["content"][0].get("value") or ""
+    text = strip_html(summary)
+    if text == title:
+        text = ""
+    link = entry.get("link") or None
+    guid = (entry.get("id") or "").strip() or None
+    if not title and not text:
+        return None  # nothing to match or show
+    return Story(
+        feed=name,
+        guid=guid,
+        url=link,
+        canonical_url=canonical_url(link),
+        title=title or text[:120],
+        text=text,
+        published=_published(entry),
+        language=entry.get("language") or feed_language,
+    )
+
+
+def _published(entry: Any) -> datetime | None:
+    parsed: time.struct_time | None = entry.get("published_parsed") or entry.get("updated_parsed")
+    if not parsed:
+        return None
+    try:
+        return datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC)
+    except (OverflowError, ValueError, OSError):
+        return None

@@ -1,0 +1,98 @@
+"""The daemon: APScheduler 3.x wiring and signals, nothing else.
+
+One job per feed at its own interval (first run at start; `coalesce` and `max_instances=1`, so a
+slow feed never piles up runs), one job that retries pending alerts every minute (a Slack outage
+heals without waiting for new stories), and one that reloads edited watchlists. SIGTERM or SIGINT
+stops scheduling, lets in-flight polls finish, and returns.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+from types import FrameType
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from watchbot.pipeline import Pipeline
+
+log = logging.getLogger("watchbot")
+
+RETRY_EVERY = timedelta(minutes=1)
+RELOAD_EVERY = timedelta(seconds=30)
+FETCH_THREADS = 4
+
+
+def _seconds(value: timedelta) -> float:
+    return value.total_seconds()
+
+
+def build_scheduler(
+    pipeline: Pipeline, reload_watchlists: Callable[[], None] | None = None
+) -> BackgroundScheduler:
+    scheduler = BackgroundScheduler(
+        executors={"default": ThreadPoolExecutor(FETCH_THREADS)},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
+        timezone="UTC",
+    )
+    start = pipeline.clock()
+    for feed in pipeline.config.feeds:
+        scheduler.add_job(
+            pipeline.poll_feed,
+            IntervalTrigger(seconds=_seconds(feed.interval), timezone="UTC"),
+            args=[feed],
+            id=f"feed:{feed.name}",
+            name=f"poll {feed.name}",
+            next_run_time=start,
+        )
+    scheduler.add_job(
+        pipeline.deliver_pending,
+        IntervalTrigger(seconds=_seconds(RETRY_EVERY), timezone="UTC"),
+        id="deliver",
+        name="retry pending alerts",
+    )
+    scheduler.add_job(
+        pipeline.prune,
+        IntervalTrigger(hours=1, timezone="UTC"),
+        id="prune",
+        name="prune past retention",
+    )
+    if reload_watchlists is not None:
+        scheduler.add_job(
+            reload_watchlists,
+            IntervalTrigger(seconds=_seconds(RELOAD_EVERY), timezone="UTC"),
+            id="reload",
+            name="reload edited watchlists",
+        )
+    return scheduler
+
+
+def run_daemon(
+    pipeline: Pipeline,
+    *,
+    reload_watchlists: Callable[[], None] | None = None,
+    stop: threading.Event | None = None,
+) -> None:
+    """Run until SIGTERM/SIGINT (or `stop` is set), then finish in-flight work and return."""
+    stop = stop or threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        log.info("received %s; finishing in-flight work", signal.Signals(signum).name)
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    scheduler = build_scheduler(pipeline, reload_watchlists)
+    scheduler.start()
+    log.info("watchbot running: %d feed(s); stop with SIGTERM or Ctrl-C", len(pipeline.config.feeds))
+    try:
+        stop.wait()
+    finally:
+        scheduler.shutdown(wait=True)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    log.info("watchbot stopped")

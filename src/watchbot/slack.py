@@ -1,0 +1,419 @@
+"""Slack delivery: the only code that talks to Slack. Building messages is pure; posting is here.
+
+Three ways out, one interface (`Poster`):
+- `WebApiPoster`: a bot token through `slack_sdk.WebClient` (`chat.postMessage`, threads);
+- `WebhookPoster`: an incoming-webhook URL through `slack_sdk.webhook.WebhookClient` (no threads);
+- `ConsolePoster`: stdout, for `--dry-run` and for running without credentials.
+
+Exactly once, in practice: slack_sdk's default client retries a dropped connection by itself,
+which can post a message twice when Slack got the first one. So our WebClient has no retry
+handlers; we retry ourselves, and after any answer we did not get (dropped connection, timeout,
+5xx, or a crash in an earlier run) we first look for the message in the channel by the
+`metadata` every post carries (`watchbot_alert` + the story key), and only post if it is absent.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol, TextIO
+from urllib.parse import quote
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.webhook import WebhookClient
+
+from watchbot.errors import DeliveryError, SlackAuthError
+from watchbot.models import Story, WatchlistVerdict
+from watchbot.text import excerpt
+
+EVENT_TYPE = "watchbot_alert"
+AUTH_ERRORS = frozenset(
+    {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive",
+     "no_permission", "invalid_token", "no_service", "no_active_hooks"}
+)
+MAX_ATTEMPTS = 4
+MAX_RETRY_AFTER = 120.0  # seconds; a longer Retry-After leaves the alert for the next cycle
+
+
+# --- building messages (pure) --------------------------------------------------------------------
+
+
+def escape(text: str) -> str:
+    """Slack's three control characters. With them escaped, feed text can never form a
+    mention (`<!channel>`, `<@U123>`) or a disguised link (`<https://evil|bank.com>`)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+_SAFE_URL = re.compile(r"^https?://[^\s]+$", re.IGNORECASE)
+
+
+def safe_url(url: str | None) -> str | None:
+    """An http(s) URL fit for `<url|text>`: characters that would end the link are encoded."""
+    if not url or not _SAFE_URL.match(url):
+        return None
+    return quote(url, safe=":/?#[]@!$&'()*+,;=%~-._")
+
+
+def _when(published: datetime | None) -> str:
+    return published.strftime("%Y-%m-%d %H:%M UTC") if published else "time not given"
+
+
+def _reasons(verdicts: Sequence[WatchlistVerdict]) -> list[str]:
+    """One line per watchlist: its matched entries and the words that matched."""
+    lines = []
+    for verdict in verdicts:
+        entries = ", ".join(f"{escape(h.label)} (“{escape(h.matched)}”)" for h in verdict.hits)
+        lines.append(f"{escape(verdict.watchlist)}: {entries}")
+    return lines
+
+
+@dataclass(frozen=True)
+class Message:
+    channel: str
+    text: str  # plain fallback (notifications, clients without blocks)
+    blocks: tuple[dict[str, Any], ...]
+    story_key: str  # sent as metadata so the message can be found again
+    thread_ts: str | None = None
+
+
+def alert_message(
+    story: Story, verdicts: Sequence[WatchlistVerdict], channel: str, story_key: str
+) -> Message:
+    """The Block Kit alert: headline as a link, outlet and time, why it fired, an excerpt."""
+    title = escape(story.title)
+    link = safe_url(story.url)
+    headline = f"<{link}|{title}>" if link else title
+    reasons = _reasons(verdicts)
+    blocks: list[dict[str, Any]] = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": f"*{headline}*"}},
+        {
+            "type": "context",
+            "elements": [
+                {"type": "mrkdwn", "text": f"{escape(story.feed)} · {_when(story.published)}"}
+            ],
+        },
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": "\n".join(f"• {r}" for r in reasons)},
+        },
+    ]
+    if story.text:
+        blocks.append(
+            {"type": "section", "text": {"type": "mrkdwn", "text": escape(excerpt(story.text))}}
+        )
+    watchlists = ", ".join(escape(v.watchlist) for v in verdicts)
+    text = f"{title} — {escape(story.feed)} [{watchlists}]"
+    return Message(channel, text, tuple(blocks), story_key)
+
+
+def related_message(story: Story, channel: str, story_key: str, thread_ts: str) -> Message:
+    """A later report of an alerted story, for the first alert's thread."""
+    link = safe_url(story.url)
+    title = escape(story.title)
+    headline = f"<{link}|{title}>" if link else title
+    text = f"Also reported by {escape(story.feed)} — {headline}"
+    blocks = ({"type": "section", "text": {"type": "mrkdwn", "text": text}},)
+    return Message(channel, text, blocks, story_key, thread_ts=thread_ts)
+
+
+def console_text(message: Message) -> str:
+    """The message as a terminal shows it: the blocks' text, links as `text (url)`."""
+    parts = []
+    for block in message.blocks:
+        if block["type"] == "section":
+            parts.append(block["text"]["text"])
+        elif block["type"] == "context":
+            parts.append(" ".join(e["text"] for e in block["elements"]))
+    body = "\n".join(re.sub(r"^\*(.*)\*$", r"\1", part) for part in parts)
+    body = re.sub(r"<([^|>]+)\|([^>]*)>", r"\2 (\1)", body)
+    body = body.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    if message.thread_ts:
+        return "  ↳ " + body.replace("\n", "\n    ")
+    return f"── {message.channel}\n{body}"
+
+
+# --- posting ---------------------------------------------------------------------------------------
+
+
+class Poster(Protocol):
+    can_thread: bool
+    name: str
+
+    def check(self) -> None:
+        """Raise SlackAuthError if Slack refuses our credentials."""
+
+    def post(self, message: Message, *, maybe_posted: bool = False) -> str | None:
+        """Post and return the message's ts (None where Slack gives none). `maybe_posted`: an
+        earlier attempt may have reached Slack; look for it before posting again."""
+        ...
+
+
+class ConsolePoster:
+    can_thread = True
+    name = "console"
+
+    def __init__(self, out: TextIO | None = None) -> None:
+        self.out = out or sys.stdout
+        self._count = 0
+        self._titles: dict[str, str] = {}  # ts → headline, to show which thread a reply is in
+
+    def check(self) -> None:
+        return None
+
+    def post(self, message: Message, *, maybe_posted: bool = False) -> str | None:
+        self._count += 1
+        text = console_text(message)
+        parent = self._titles.get(message.thread_ts or "")
+        if parent:
+            text = f"  ↳ in the thread of “{parent}”:\n  " + text.lstrip()
+        print(text, file=self.out, flush=True)
+        ts = f"console.{self._count}"
+        self._titles[ts] = message.text.split(" — ")[0]
+        return ts
+
+
+def _is_channel_id(channel: str) -> bool:
+    return bool(re.fullmatch(r"[CGD][A-Z0-9]{6,}", channel))
+
+
+class ChannelIds(Protocol):
+    def channel_id(self, name: str) -> str | None: ...
+    def remember_channel(self, name: str, channel_id: str) -> None: ...
+
+
+class WebApiPoster:
+    """Posts with a bot token. Needs the scopes chat:write, and channels:history (groups:history
+    for private channels) to confirm a post whose answer was lost."""
+
+    can_thread = True
+    name = "slack"
+
+    def __init__(
+        self,
+        token: str,
+        *,
+        api_url: str | None = None,
+        channels: ChannelIds | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        timeout: int = 30,
+    ) -> None:
+        base = (api_url or WebClient.BASE_URL).rstrip("/") + "/"
+        # retry_handlers=[]: the default one re-sends after a dropped connection, blind
+        self.client = WebClient(token=token, base_url=base, timeout=timeout, retry_handlers=[])
+        self.channels = channels
+        self.sleep = sleep
+
+    def check(self) -> None:
+        try:
+            self.client.auth_test()
+        except SlackApiError as e:
+            error = str(e.response.get("error", ""))
+            if error in AUTH_ERRORS:
+                raise SlackAuthError(_auth_message(error)) from e
+            raise DeliveryError(f"Slack auth.test failed: {error or e.response.status_code}") from e
+        except (SlackClientError, OSError) as e:
+            raise DeliveryError(f"cannot reach Slack: {e.__class__.__name__}: {e}") from e
+
+    def post(self, message: Message, *, maybe_posted: bool = False) -> str | None:
+        last = "no attempt made"
+        for attempt in range(MAX_ATTEMPTS):
+            if maybe_posted:
+                found = self._find(message)
+                if found:
+                    return found
+            try:
+                response = self.client.chat_postMessage(
+                    channel=message.channel,
+                    text=message.text,
+                    blocks=list(message.blocks),
+                    thread_ts=message.thread_ts,
+                    unfurl_links=False,
+                    unfurl_media=False,
+                    link_names=False,
+                    metadata={
+                        "event_type": EVENT_TYPE,
+                        "event_payload": {"story_key": message.story_key},
+                    },
+                )
+            except SlackApiError as e:
+                status = e.response.status_code
+                error = str(e.response.get("error", "")) if _is_json(e.response) else ""
+                if status == 429:
+                    wait = _retry_after(e.response.headers)
+                    if wait > MAX_RETRY_AFTER:
+                        raise DeliveryError(f"rate limited by Slack for {wait:g}s") from e
+                    self.sleep(wait)
+                    last = "rate limited (HTTP 429)"
+                    continue
+                if status >= 500:
+                    maybe_posted, last = True, f"Slack server error HTTP {status}"
+                    self.sleep(min(2**attempt, 30))
+                    continue
+                if error in AUTH_ERRORS:
+                    raise SlackAuthError(_auth_message(error)) from e
+                raise DeliveryError(_refusal(message.channel, error or f"HTTP {status}")) from e
+            except (SlackClientError, OSError) as e:
+                # the post may have reached Slack: look before posting again
+                maybe_posted, last = True, f"{e.__class__.__name__}: {e}"
+                self.sleep(min(2**attempt, 30))
+                continue
+            if self.channels is not None and response.get("channel"):
+                self.channels.remember_channel(message.channel, str(response["channel"]))
+            return str(response["ts"])
+        raise DeliveryError(f"could not post to {message.channel}: {last}")
+
+    # finding an earlier post of the same alert -------------------------------------------------
+
+    def _channel_id(self, channel: str) -> str | None:
+        if _is_channel_id(channel):
+            return channel
+        known = self.channels.channel_id(channel) if self.channels else None
+        if known:
+            return known
+        name = channel.lstrip("#")
+        cursor = None
+        for _ in range(20):  # bounded: large workspaces page through conversations.list
+            page = self.client.conversations_list(
+                cursor=cursor, limit=1000, exclude_archived=True, types="public_channel,private_channel"
+            )
+            for conv in page.get("channels", []):
+                if conv.get("name") == name:
+                    if self.channels is not None:
+                        self.channels.remember_channel(channel, conv["id"])
+                    return str(conv["id"])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                break
+        return None
+
+    def _find(self, message: Message) -> str | None:
+        """The ts of a message already in the channel carrying this story's metadata."""
+        try:
+            channel = self._channel_id(message.channel)
+            if channel is None:
+                return None
+            if message.thread_ts:
+                pages = self._pages(
+                    self.client.conversations_replies, channel=channel, ts=message.thread_ts
+                )
+            else:
+                pages = self._pages(self.client.conversations_history, channel=channel, limit=200)
+            for messages in pages:
+                for msg in messages:
+                    meta = msg.get("metadata") or {}
+                    payload = meta.get("event_payload") or {}
+                    same_thread = msg.get("thread_ts") == message.thread_ts or (
+                        message.thread_ts is None and msg.get("thread_ts") in (None, msg.get("ts"))
+                    )
+                    if (
+                        meta.get("event_type") == EVENT_TYPE
+                        and payload.get("story_key") == message.story_key
+                        and same_thread
+                    ):
+                        return str(msg["ts"])
+        except SlackApiError as e:
+            error = str(e.response.get("error", "")) if _is_json(e.response) else ""
+            if error in AUTH_ERRORS:
+                raise SlackAuthError(_auth_message(error)) from e
+            if error in ("missing_scope", "not_in_channel", "channel_not_found"):
+                return None  # cannot look: post (at least once) rather than never
+            raise DeliveryError(f"cannot check {message.channel} for an earlier post: {error}") from e
+        except (SlackClientError, OSError) as e:
+            raise DeliveryError(f"cannot reach Slack: {e.__class__.__name__}: {e}") from e
+        return None
+
+    def _pages(self, method: Callable[..., Any], **params: Any) -> Any:
+        cursor = None
+        for _ in range(5):  # the last 1,000 messages are more than enough to find a fresh post
+            page = method(include_all_metadata=True, cursor=cursor, **params)
+            yield page.get("messages", [])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not page.get("has_more") or not cursor:
+                return
+
+
+class WebhookPoster:
+    """Posts through an incoming webhook. Webhooks answer no ts, so they cannot thread and
+    cannot confirm a post whose answer was lost: such a post is retried (at least once)."""
+
+    can_thread = False
+    name = "webhook"
+
+    def __init__(self, url: str, *, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.client = WebhookClient(url, retry_handlers=[], timeout=30)
+        self.sleep = sleep
+
+    def check(self) -> None:
+        return None  # a webhook cannot be tested without posting
+
+    def post(self, message: Message, *, maybe_posted: bool = False) -> str | None:
+        last = "no attempt made"
+        for attempt in range(MAX_ATTEMPTS):
+            try:
+                response = self.client.send(
+                    text=message.text,
+                    blocks=list(message.blocks),
+                    unfurl_links=False,
+                    unfurl_media=False,
+                )
+            except (SlackClientError, OSError) as e:
+                raise DeliveryError(f"cannot reach the Slack webhook: {e.__class__.__name__}") from e
+            if response.status_code == 200:
+                return None
+            body = (response.body or "").strip()
+            if response.status_code == 429:
+                wait = _retry_after(response.headers)
+                if wait > MAX_RETRY_AFTER:
+                    break
+                self.sleep(wait)
+                last = "rate limited (HTTP 429)"
+                continue
+            if response.status_code >= 500:
+                last = f"HTTP {response.status_code}"
+                self.sleep(min(2**attempt, 30))
+                continue
+            if body in AUTH_ERRORS or response.status_code in (401, 403, 404):
+                raise SlackAuthError(
+                    f"Slack refused the webhook ({body or response.status_code}); check the URL "
+                    "in the environment variable named by slack.webhook_env"
+                )
+            raise DeliveryError(f"Slack webhook refused the post: {body or response.status_code}")
+        raise DeliveryError(f"could not post through the webhook: {last}")
+
+
+def _is_json(response: Any) -> bool:
+    return isinstance(getattr(response, "data", None), dict)
+
+
+def _retry_after(headers: Any) -> float:
+    for key, value in dict(headers or {}).items():
+        if key.lower() == "retry-after":
+            value = value[0] if isinstance(value, list) else value
+            try:
+                return max(0.0, float(value))
+            except ValueError:
+                break
+    return 1.0
+
+
+def _auth_message(error: str) -> str:
+    return (
+        f"Slack refused our credentials ({error}); check the token in the environment variable "
+        "named by slack.token_env, and that the app is installed in the workspace"
+    )
+
+
+def _refusal(channel: str, error: str) -> str:
+    fixes = {
+        "channel_not_found": "check the channel name, and invite the bot to it",
+        "not_in_channel": "invite the bot to the channel (/invite @watchbot)",
+        "is_archived": "the channel is archived; point the watchlist at another",
+        "missing_scope": "give the app the chat:write scope and reinstall it",
+    }
+    fix = fixes.get(error)
+    return f"Slack refused the post to {channel}: {error}" + (f"; {fix}" if fix else "")
