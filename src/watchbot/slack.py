@@ -170,7 +170,7 @@ class ConsolePoster:
         text = console_text(message)
         parent = self._titles.get(message.thread_ts or "")
         if parent:
-            text = f"  ↳ in the thread of “{parent}”:\n  " + text.lstrip()
+            text = f"  ↳ in the thread of “{parent}”:\n    " + text.strip().removeprefix("↳ ")
         print(text, file=self.out, flush=True)
         ts = f"console.{self._count}"
         self._titles[ts] = message.text.split(" — ")[0]

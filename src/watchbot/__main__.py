@@ -1,0 +1,5 @@
+"""`python -m watchbot` is the `watchbot` command."""
+
+from watchbot.cli import main
+
+main()
