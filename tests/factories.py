@@ -1,4 +1,4 @@
-"""Builders for test inputs: RSS documents, config files and watchlists written from YAML strings."""
+"""Builders for test inputs: RSS documents, and config and watchlist files from YAML strings."""
 
 from __future__ import annotations
 

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from factories import WATCHLIST, Item, rss, write_setup
 from servers import FeedServer, SlackServer
-
 from watchbot.store import RunLock
 
 REPO = Path(__file__).resolve().parent.parent

@@ -231,9 +231,7 @@ def check(config_file: Path | None) -> None:
     for w in watchlists:
         alerting = sum(1 for e in w.entries if e.alert)
         channel = w.channel or f"{config.slack.channel} (default)"
-        click.echo(
-            f"  {w.name:<28} {len(w.entries)} entries ({alerting} alerting) → {channel}"
-        )
+        click.echo(f"  {w.name:<28} {len(w.entries)} entries ({alerting} alerting) → {channel}")
     token = bool(os.environ.get(config.slack.token_env))
     webhook = bool(os.environ.get(config.slack.webhook_env))
     if token:
@@ -260,7 +258,9 @@ def check(config_file: Path | None) -> None:
 @main.command()
 @config_option
 @click.argument("text", nargs=-1)
-@click.option("--json", "as_json", is_flag=True, help="Read JSON lines from stdin, write JSON lines.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Read JSON lines from stdin, write JSON lines."
+)
 def match(config_file: Path | None, text: tuple[str, ...], as_json: bool) -> None:
     """Show which watchlist entries TEXT would trigger, and why.
 
@@ -333,8 +333,7 @@ def explain(headline: str, result: MatchResult, *, color: bool = False) -> str:
         for hit in verdict.hits:
             how = "exact" if hit.score == 100 else f"fuzzy {hit.score}"
             lines.append(
-                f"  ✓ {hit.entry} ({hit.label}): term {hit.term!r} matched {hit.matched!r}"
-                f" [{how}]"
+                f"  ✓ {hit.entry} ({hit.label}): term {hit.term!r} matched {hit.matched!r} [{how}]"
             )
         for reason in verdict.reasons:
             lines.append(f"  · {reason}")

@@ -17,7 +17,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from watchbot.errors import ConfigError, Problem
 from watchbot.models import Config, DedupConfig, FeedConfig, RelatedMode, SlackConfig
-from watchbot.yamlfile import YamlProblem, load_yaml, problems_from
+from watchbot.yamlfile import YamlDoc, YamlProblem, load_yaml, problems_from
 
 DEFAULT_CONFIG = Path("config/watchbot.yaml")
 CONFIG_ENV = "WATCHBOT_CONFIG"
@@ -80,8 +80,8 @@ _ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
 class _Slack(_Model):
     channel: str = "#news-alerts"
-    token_env: str = Field("SLACK_BOT_TOKEN", pattern=_ENV_NAME)
-    webhook_env: str = Field("SLACK_WEBHOOK_URL", pattern=_ENV_NAME)
+    token_env: str = Field(default="SLACK_BOT_TOKEN", pattern=_ENV_NAME)
+    webhook_env: str = Field(default="SLACK_WEBHOOK_URL", pattern=_ENV_NAME)
     api_url: str | None = None
 
     @field_validator("token_env", "webhook_env", mode="before")
@@ -91,6 +91,12 @@ class _Slack(_Model):
             raise ValueError(
                 "this looks like a secret: put the NAME of an environment variable here "
                 "(e.g. SLACK_BOT_TOKEN) and the secret itself in that variable"
+            )
+        if isinstance(value, str) and not re.match(_ENV_NAME, value):
+            # said here rather than by the field's pattern, whose message shows a regex
+            raise ValueError(
+                f"{value!r} is not the name of an environment variable: use letters, digits "
+                "and _ (e.g. SLACK_BOT_TOKEN)"
             )
         return value
 
@@ -131,6 +137,45 @@ def _feed_url(base: Path, url: str) -> str:
     return str(_resolve(base, url))
 
 
+def _cross_problems(data: dict[str, Any], doc: YamlDoc) -> list[Problem]:
+    """Duplicate feed names and a retention not longer than the window, from the plain data."""
+    problems: list[Problem] = []
+    feeds = data.get("feeds")
+    seen: dict[str, int] = {}
+    for i, feed in enumerate(feeds if isinstance(feeds, list) else []):
+        name = feed.get("name") if isinstance(feed, dict) else None
+        if not isinstance(name, str):
+            continue
+        if name in seen:
+            problems.append(
+                Problem(
+                    doc.path,
+                    doc.line(("feeds", i, "name")),
+                    f"feeds[{i}].name",
+                    f"feed name {name!r} is already used by feeds[{seen[name]}]; "
+                    "names identify feeds in the database, make each one unique",
+                )
+            )
+        seen.setdefault(name, i)
+    dedup = data.get("dedup")
+    dedup = dedup if isinstance(dedup, dict) else {}
+    try:
+        window = parse_duration(dedup.get("window", _Dedup().window))
+        retention = parse_duration(dedup.get("retention", _Dedup().retention))
+    except ValueError:
+        return problems  # the schema check reports the bad duration itself
+    if retention <= window:
+        problems.append(
+            Problem(
+                doc.path,
+                doc.line(("dedup", "retention")),
+                "dedup.retention",
+                "must be longer than dedup.window, or related reports lose their first alert",
+            )
+        )
+    return problems
+
+
 def load_config(path: Path) -> Config:
     """Read and validate a config file. Raises ConfigError listing every problem."""
     try:
@@ -140,34 +185,14 @@ def load_config(path: Path) -> Config:
     data = {} if doc.data is None else doc.data
     if not isinstance(data, dict):
         raise ConfigError([Problem(path, 1, "", "expected a mapping of keys (database, feeds, …)")])
+    # Schema errors and the checks across fields are reported together: the cross checks read
+    # the plain data, so a typo elsewhere does not hide a duplicate feed name.
+    problems = _cross_problems(data, doc)
     try:
         raw = _Config.model_validate(data)
     except ValidationError as e:
-        raise ConfigError(problems_from(e, doc, _Config)) from e
-
-    problems: list[Problem] = []
-    seen: dict[str, int] = {}
-    for i, feed in enumerate(raw.feeds):
-        if feed.name in seen:
-            problems.append(
-                Problem(
-                    path,
-                    doc.line(("feeds", i, "name")),
-                    f"feeds[{i}].name",
-                    f"feed name {feed.name!r} is already used by feeds[{seen[feed.name]}]; "
-                    "names identify feeds in the database, make each one unique",
-                )
-            )
-        seen.setdefault(feed.name, i)
-    if raw.dedup.retention <= raw.dedup.window:
-        problems.append(
-            Problem(
-                path,
-                doc.line(("dedup", "retention")),
-                "dedup.retention",
-                "must be longer than dedup.window, or related reports lose their first alert",
-            )
-        )
+        found = problems_from(e, doc, _Config) + problems
+        raise ConfigError(sorted(found, key=lambda p: p.line or 0)) from e
     if problems:
         raise ConfigError(problems)
 

@@ -260,9 +260,7 @@ class Pipeline:
             if parent is None:
                 alerts.append(NewAlert(channel, verdicts_to_json(group), signature_to_json(sig)))
                 continue
-            thread = (
-                self.config.dedup.related is RelatedMode.THREAD and self.poster.can_thread
-            )
+            thread = self.config.dedup.related is RelatedMode.THREAD and self.poster.can_thread
             alerts.append(
                 NewAlert(
                     channel,

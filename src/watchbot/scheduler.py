@@ -85,10 +85,14 @@ def run_daemon(
         log.info("received %s; finishing in-flight work", signal.Signals(signum).name)
         stop.set()
 
-    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    previous = {}
+    if threading.current_thread() is threading.main_thread():  # signals reach the main thread
+        previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     scheduler = build_scheduler(pipeline, reload_watchlists)
     scheduler.start()
-    log.info("watchbot running: %d feed(s); stop with SIGTERM or Ctrl-C", len(pipeline.config.feeds))
+    log.info(
+        "watchbot running: %d feed(s); stop with SIGTERM or Ctrl-C", len(pipeline.config.feeds)
+    )
     try:
         stop.wait()
     finally:

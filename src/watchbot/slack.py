@@ -33,8 +33,17 @@ from watchbot.text import excerpt
 
 EVENT_TYPE = "watchbot_alert"
 AUTH_ERRORS = frozenset(
-    {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive",
-     "no_permission", "invalid_token", "no_service", "no_active_hooks"}
+    {
+        "invalid_auth",
+        "not_authed",
+        "token_revoked",
+        "token_expired",
+        "account_inactive",
+        "no_permission",
+        "invalid_token",
+        "no_service",
+        "no_active_hooks",
+    }
 )
 MAX_ATTEMPTS = 4
 MAX_RETRY_AFTER = 120.0  # seconds; a longer Retry-After leaves the alert for the next cycle
@@ -137,7 +146,7 @@ def console_text(message: Message) -> str:
     return f"── {message.channel}\n{body}"
 
 
-# --- posting ---------------------------------------------------------------------------------------
+# --- posting -------------------------------------------------------------------------------------
 
 
 class Poster(Protocol):
@@ -279,8 +288,12 @@ class WebApiPoster:
         cursor = None
         for _ in range(20):  # bounded: large workspaces page through conversations.list
             page = self.client.conversations_list(
-                cursor=cursor, limit=1000, exclude_archived=True, types="public_channel,private_channel"
+                cursor=cursor,
+                limit=1000,
+                exclude_archived=True,
+                types="public_channel,private_channel",
             )
+            conv: dict[str, Any]
             for conv in page.get("channels", []):
                 if conv.get("name") == name:
                     if self.channels is not None:
@@ -322,7 +335,9 @@ class WebApiPoster:
                 raise SlackAuthError(_auth_message(error)) from e
             if error in ("missing_scope", "not_in_channel", "channel_not_found"):
                 return None  # cannot look: post (at least once) rather than never
-            raise DeliveryError(f"cannot check {message.channel} for an earlier post: {error}") from e
+            raise DeliveryError(
+                f"cannot check {message.channel} for an earlier post: {error}"
+            ) from e
         except (SlackClientError, OSError) as e:
             raise DeliveryError(f"cannot reach Slack: {e.__class__.__name__}: {e}") from e
         return None
@@ -362,7 +377,9 @@ class WebhookPoster:
                     unfurl_media=False,
                 )
             except (SlackClientError, OSError) as e:
-                raise DeliveryError(f"cannot reach the Slack webhook: {e.__class__.__name__}") from e
+                raise DeliveryError(
+                    f"cannot reach the Slack webhook: {e.__class__.__name__}"
+                ) from e
             if response.status_code == 200:
                 return None
             body = (response.body or "").strip()

@@ -197,7 +197,11 @@ class Store:
             raise WatchbotError(
                 f"cannot open database {path}: {e}; check `database` in the config"
             ) from e
-        return cls(conn, path)
+        try:
+            return cls(conn, path)
+        except BaseException:
+            conn.close()  # e.g. a newer schema: do not leave the file open behind the error
+            raise
 
     @classmethod
     def open_copy(cls, path: Path) -> Store:
@@ -205,7 +209,9 @@ class Store:
         that must behave like a real run without changing the real state."""
         memory = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
         if path.exists():
-            source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            # as_uri() percent-encodes the path: a '#' or '?' in a folder name would otherwise
+            # cut the URI short and open (and create) some other file
+            source = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
             try:
                 source.backup(memory)
             finally:
@@ -288,8 +294,16 @@ class Store:
                 "UPDATE feeds SET etag = ?, last_modified = ?, last_attempt = ?, last_success = ?,"
                 " next_due = ?, items_seen = items_seen + ?, polls = polls + 1,"
                 " moved_to = COALESCE(?, moved_to) WHERE name = ?",
-                (etag, last_modified, _iso(now), _iso(now), _iso(next_due), new_items, moved_to,
-                 name),
+                (
+                    etag,
+                    last_modified,
+                    _iso(now),
+                    _iso(now),
+                    _iso(next_due),
+                    new_items,
+                    moved_to,
+                    name,
+                ),
             )
 
     def record_fetch_error(
@@ -343,8 +357,17 @@ class Store:
             cur = conn.execute(
                 "INSERT INTO items (feed, story_key, title, text, url, published, language,"
                 " seen_at, alertable) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (story.feed, keys[0], story.title, story.text, story.url,
-                 _iso(story.published), story.language, _iso(now), int(alertable)),
+                (
+                    story.feed,
+                    keys[0],
+                    story.title,
+                    story.text,
+                    story.url,
+                    _iso(story.published),
+                    story.language,
+                    _iso(now),
+                    int(alertable),
+                ),
             )
             item_id = cur.lastrowid
             conn.executemany(
@@ -355,8 +378,17 @@ class Store:
                 cur = conn.execute(
                     "INSERT OR IGNORE INTO alerts (item_id, story_key, channel, status, parent_id,"
                     " story, verdicts, signature, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (item_id, keys[0], alert.channel, str(alert.status), alert.parent_id,
-                     story_to_json(story), alert.verdicts_json, alert.signature_json, _iso(now)),
+                    (
+                        item_id,
+                        keys[0],
+                        alert.channel,
+                        str(alert.status),
+                        alert.parent_id,
+                        story_to_json(story),
+                        alert.verdicts_json,
+                        alert.signature_json,
+                        _iso(now),
+                    ),
                 )
                 ids.append(int(cur.lastrowid) if cur.rowcount and cur.lastrowid else None)
         return ids
@@ -373,8 +405,13 @@ class Store:
             yield StoredStory(
                 item_id=row["id"],
                 story=Story(
-                    feed=row["feed"], guid=None, url=row["url"], canonical_url=None,
-                    title=row["title"], text=row["text"], published=_dt(row["published"]),
+                    feed=row["feed"],
+                    guid=None,
+                    url=row["url"],
+                    canonical_url=None,
+                    title=row["title"],
+                    text=row["text"],
+                    published=_dt(row["published"]),
                     language=row["language"],
                 ),
                 story_key=row["story_key"],

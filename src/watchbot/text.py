@@ -76,10 +76,15 @@ def tokenize(text: str) -> list[Token]:
     tokens: list[Token] = []
     for m in _WORD.finditer(plain):
         start, end = m.span()
-        if end - start == 1 and plain[start] in "sS" and tokens and start >= 2:
-            # "word's": drop the "s" after an apostrophe that directly follows a word
-            if plain[start - 1] == "'" and tokens[-1].end == start - 1:
-                continue
+        # "word's": drop the "s" after an apostrophe that directly follows a word
+        if (
+            end - start == 1
+            and plain[start] in "sS"
+            and tokens
+            and plain[start - 1] == "'"
+            and tokens[-1].end == start - 1
+        ):
+            continue
         tokens.append(Token(plain[start:end], low[start:end], start, end))
     return tokens
 

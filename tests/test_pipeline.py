@@ -1,0 +1,191 @@
+"""One cycle, in process, with a clock the tests set: feeds as local files, a real SQLite store,
+Slack through the real client to the local server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from factories import WATCHLIST, Item, rss, write_setup
+from servers import SlackServer
+from watchbot.config import load_config
+from watchbot.models import Config, FeedConfig, Story
+from watchbot.pipeline import Pipeline, is_alertable
+from watchbot.slack import WebApiPoster
+from watchbot.store import Store
+from watchbot.watchlist import load_watchlists
+
+T0 = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+
+
+@dataclass
+class Clock:
+    now: datetime = T0
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, delta: timedelta) -> None:
+        self.now += delta
+
+
+@dataclass
+class Setup:
+    config: Config
+    root: Path
+    clock: Clock
+    store: Store
+    pipeline: Pipeline
+    slack: SlackServer
+
+    def feed(self, name: str, items: list[Item]) -> None:
+        (self.root / f"{name}.xml").write_text(rss(items, now=self.clock.now), encoding="utf-8")
+
+    def cycle(self, *, all_feeds: bool = True) -> None:
+        feeds = self.config.feeds if all_feeds else self.pipeline.due_feeds()
+        self.pipeline.run_cycle(feeds)
+
+    def statuses(self) -> list[str]:
+        return [a.status for a in self.store.alerts()]
+
+
+@pytest.fixture
+def setup(tmp_path: Path, slack_server: SlackServer) -> Iterator[Setup]:
+    config_path = write_setup(
+        tmp_path,
+        [("A", str(tmp_path / "a.xml")), ("B", str(tmp_path / "b.xml"))],
+        slack=f'channel: "#news-alerts"\napi_url: {slack_server.api_url}',
+        dedup="window: 72h\nretention: 10d",
+    )
+    config = load_config(config_path)
+    clock = Clock()
+    store = Store.open(config.database)
+    poster = WebApiPoster(
+        "xoxb-test", api_url=slack_server.api_url, channels=store, sleep=lambda s: None
+    )
+    pipeline = Pipeline(config, load_watchlists(config.watchlists), store, poster, clock=clock)
+    made = Setup(config, tmp_path, clock, store, pipeline, slack_server)
+    made.feed("a", [])
+    made.feed("b", [])
+    yield made
+    pipeline.close()
+    store.close()
+
+
+FEED = FeedConfig("F", "/x", timedelta(minutes=10), timedelta(seconds=5), timedelta(hours=48))
+
+
+def story(published: datetime | None) -> Story:
+    return Story("F", "g", None, None, "t", "", published)
+
+
+@pytest.mark.parametrize(
+    ("published", "first_poll", "alertable"),
+    [
+        (T0 - timedelta(hours=1), True, True),
+        (T0 - timedelta(hours=47), False, True),
+        (T0 - timedelta(hours=49), False, False),
+        (T0 - timedelta(hours=49), True, False),
+        (None, True, False),
+        (None, False, True),
+        (T0 + timedelta(hours=1), True, True),
+    ],
+    ids=[
+        "young",
+        "under-max-age",
+        "too-old",
+        "too-old-first-poll",
+        "undated-first-poll",
+        "undated-later",
+        "dated-in-future",
+    ],
+)
+def test_is_alertable(published: datetime | None, first_poll: bool, alertable: bool) -> None:
+    assert is_alertable(story(published), T0, FEED, first_poll) is alertable
+
+
+SHEINBAUM = Item("Sheinbaum defends sending 37 cartel members to the US", guid="a1")
+REPORT_B = Item("Sheinbaum defiende envío de 37 miembros de cárteles a EU", guid="b1")
+
+
+def test_related_report_within_window_threads_after_window_alerts(setup: Setup) -> None:
+    setup.feed("a", [SHEINBAUM])
+    setup.cycle()
+    setup.clock.advance(timedelta(hours=2))
+    setup.feed("b", [REPORT_B])
+    setup.cycle()
+    [first, reply] = setup.slack.posts()
+    assert reply["thread_ts"] == first["ts"]
+
+    setup.clock.advance(timedelta(hours=80))  # past the 72h window: a new alert, not a reply
+    setup.feed("b", [Item("Sheinbaum defiende envío de 37 narcos a EU, otra vez", guid="b2")])
+    setup.cycle()
+    assert setup.slack.posts()[-1]["thread_ts"] is None
+
+
+def test_reply_waits_for_its_first_alert_then_threads(setup: Setup) -> None:
+    setup.slack.fail_next(8, status=500)
+    setup.slack.fail_next(8, status=500, method="conversations.history")
+    setup.feed("a", [SHEINBAUM])
+    setup.feed("b", [REPORT_B])
+    setup.cycle()
+    assert setup.slack.posts() == []
+    assert setup.statuses() == ["pending", "pending"]
+
+    setup.slack.reset()  # Slack is back: no more injected faults
+    setup.pipeline.deliver_pending()
+    first, reply = setup.slack.posts()
+    assert first["thread_ts"] is None and reply["thread_ts"] == first["ts"]
+    assert setup.statuses() == ["sent", "sent"]
+
+
+def test_feeds_are_due_by_interval(setup: Setup) -> None:
+    assert [f.name for f in setup.pipeline.due_feeds()] == ["A", "B"]
+    setup.cycle(all_feeds=False)
+    assert setup.pipeline.due_feeds() == []
+    setup.clock.advance(timedelta(minutes=10))
+    assert [f.name for f in setup.pipeline.due_feeds()] == ["A", "B"]
+
+
+def test_old_items_on_later_polls_are_recorded_not_alerted(setup: Setup) -> None:
+    setup.cycle()  # first poll of both feeds
+    setup.feed("a", [Item("Sheinbaum on cartels, archived", guid="old", age=timedelta(days=3))])
+    setup.cycle()
+    assert setup.slack.posts() == []
+    assert setup.store.counts()["items"] == 1
+
+
+def test_retention_prunes_old_items_and_alerts(setup: Setup) -> None:
+    setup.feed("a", [SHEINBAUM, Item("Weather today", guid="w1")])
+    setup.cycle()
+    assert setup.store.counts() == {"sent": 1, "items": 2}
+    setup.clock.advance(timedelta(days=11))
+    setup.feed("a", [])
+    setup.cycle()
+    assert setup.store.counts() == {"items": 0}
+
+
+def test_edited_watchlists_take_effect_without_restart(setup: Setup) -> None:
+    setup.cycle()
+    edited = WATCHLIST + "  - id: harfuch\n    terms: [García Harfuch]\n"
+    (setup.root / "watchlists" / "desk.yaml").write_text(edited, encoding="utf-8")
+    setup.pipeline.use_watchlists(load_watchlists(setup.config.watchlists))
+    setup.feed("a", [Item("García Harfuch briefs Congress", guid="h1")])
+    setup.cycle()
+    [post] = setup.slack.posts()
+    assert "García Harfuch" in post["text"]
+
+
+def test_a_feed_that_cannot_be_read_does_not_stop_the_other(setup: Setup) -> None:
+    (setup.root / "a.xml").unlink()
+    setup.feed("b", [SHEINBAUM])
+    report = setup.pipeline.run_cycle(setup.config.feeds)
+    assert [f.feed for f in report.failed] == ["A"]
+    assert "cannot read" in (report.failed[0].error or "")
+    assert len(setup.slack.posts()) == 1
+    state = setup.store.feed_state("A")
+    assert state is not None and state.last_error and state.last_success is None
