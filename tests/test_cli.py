@@ -524,3 +524,39 @@ def test_version() -> None:
 
     result = watchbot("--version")
     assert result.returncode == 0 and __version__ in result.stdout
+
+
+def test_feed_moved_permanently_keeps_its_history(
+    tmp_path: Path, feed_server: FeedServer, slack_server: SlackServer
+) -> None:
+    feed_server.set("/new.xml", rss([STORY]))
+    feed_server.redirect("/old.xml", "/new.xml", status=301)
+    config = write_setup(
+        tmp_path, [("A", feed_server.url_for("/old.xml"))], slack=slack_block(slack_server)
+    )
+    assert watchbot("poll", "--config", str(config), env=slack_env()).returncode == 0
+    health = watchbot("feeds", "--config", str(config))
+    assert f"moved to      {feed_server.url_for('/new.xml')}" in health.stdout
+
+    before = len(feed_server.requests)
+    assert watchbot("poll", "--all", "--config", str(config), env=slack_env()).returncode == 0
+    assert [r.path for r in feed_server.requests[before:]] == ["/new.xml"]  # straight there
+    assert len(slack_server.posts()) == 1
+
+
+def test_backtest_shows_what_a_watchlist_edit_gains_and_loses(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    harfuch = Item("García Harfuch briefs senators", guid="h1")
+    feed_server.set("/a.xml", rss([STORY, harfuch, OTHER]))
+    config = write_setup(tmp_path, [("A", feed_server.url_for("/a.xml"))])
+    assert watchbot("poll", "--config", str(config)).returncode == 0
+
+    edited = WATCHLIST.replace("terms: [Claudia Sheinbaum, Sheinbaum]", "terms: [Nobody Else]")
+    edited = edited.replace('terms: ["cartel*", "cártel*"]', "terms: [García Harfuch]")
+    write_setup(tmp_path, [("A", feed_server.url_for("/a.xml"))], watchlists={"desk": edited})
+    result = watchbot("backtest", "--since", "1d", "--config", str(config))
+    assert result.returncode == 0, result.stderr
+    assert "replayed 3 stories from the last 1d: 1 would alert now, 1 did alert" in result.stdout
+    assert "new alerts gained: 1\n  + A: García Harfuch briefs senators" in result.stdout
+    assert "alerts lost: 1\n  - A: Sheinbaum defends sending 37 cartel members" in result.stdout
