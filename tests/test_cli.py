@@ -47,6 +47,14 @@ def slack_block(ss: SlackServer, extra: str = "") -> str:
     return f'channel: "#news-alerts"\napi_url: {ss.api_url}\n{extra}'
 
 
+def one_feed(
+    root: Path, fs: FeedServer, ss: SlackServer, items: list[Item], name: str = "A"
+) -> Path:
+    """The common setup: one feed served at /a.xml, alerts to the local Slack server."""
+    fs.set("/a.xml", rss(items))
+    return write_setup(root, [(name, fs.url_for("/a.xml"))], slack=slack_block(ss))
+
+
 def rows(config: Path, sql: str) -> list[tuple[Any, ...]]:
     db = config.parent.parent / "var" / "watchbot.db"
     with sqlite3.connect(db) as conn:
@@ -68,10 +76,7 @@ OTHER = Item("Local football results", guid="a-2", link="https://a.example.com/2
 def test_poll_posts_one_alert_per_story_and_nothing_on_the_next_run(
     tmp_path: Path, feed_server: FeedServer, slack_server: SlackServer
 ) -> None:
-    feed_server.set("/a.xml", rss([STORY, OTHER]))
-    config = write_setup(
-        tmp_path, [("Outlet A", feed_server.url_for("/a.xml"))], slack=slack_block(slack_server)
-    )
+    config = one_feed(tmp_path, feed_server, slack_server, [STORY, OTHER], name="Outlet A")
 
     first = watchbot("poll", "--config", str(config), env=slack_env())
     assert first.returncode == 0, first.stderr
@@ -113,10 +118,7 @@ def test_poll_without_credentials_prints_alerts_once(
 def test_dry_run_prints_and_changes_no_state(
     tmp_path: Path, feed_server: FeedServer, slack_server: SlackServer
 ) -> None:
-    feed_server.set("/a.xml", rss([STORY]))
-    config = write_setup(
-        tmp_path, [("Outlet A", feed_server.url_for("/a.xml"))], slack=slack_block(slack_server)
-    )
+    config = one_feed(tmp_path, feed_server, slack_server, [STORY], name="Outlet A")
     dry = watchbot("poll", "--dry-run", "--config", str(config), env=slack_env())
     assert dry.returncode == 0, dry.stderr
     assert "Sheinbaum defends" in dry.stdout
@@ -166,10 +168,7 @@ def test_every_feed_failing_exits_3(tmp_path: Path, feed_server: FeedServer) -> 
 def test_slack_refusing_credentials_exits_3_without_leaking_the_token(
     tmp_path: Path, feed_server: FeedServer, slack_server: SlackServer
 ) -> None:
-    feed_server.set("/a.xml", rss([STORY]))
-    config = write_setup(
-        tmp_path, [("A", feed_server.url_for("/a.xml"))], slack=slack_block(slack_server)
-    )
+    config = one_feed(tmp_path, feed_server, slack_server, [STORY])
     secret = "xoxb-revoked-secret-123"
     result = watchbot("poll", "--config", str(config), env={"SLACK_BOT_TOKEN": secret})
     assert result.returncode == 3
@@ -257,10 +256,7 @@ def test_related_drop_only_records(
 def test_same_item_under_a_new_url_and_title_is_not_alerted_again(
     tmp_path: Path, feed_server: FeedServer, slack_server: SlackServer
 ) -> None:
-    feed_server.set("/a.xml", rss([STORY]))
-    config = write_setup(
-        tmp_path, [("A", feed_server.url_for("/a.xml"))], slack=slack_block(slack_server)
-    )
+    config = one_feed(tmp_path, feed_server, slack_server, [STORY])
     assert watchbot("poll", "--config", str(config), env=slack_env()).returncode == 0
     edited = Item(
         "UPDATED: Sheinbaum defends sending 37 cartel members",
@@ -300,10 +296,7 @@ def test_watchlists_sharing_a_channel_give_one_alert_listing_both(
 def test_rate_limit_is_waited_out_and_posted_once(
     tmp_path: Path, feed_server: FeedServer, slack_server: SlackServer
 ) -> None:
-    feed_server.set("/a.xml", rss([STORY]))
-    config = write_setup(
-        tmp_path, [("A", feed_server.url_for("/a.xml"))], slack=slack_block(slack_server)
-    )
+    config = one_feed(tmp_path, feed_server, slack_server, [STORY])
     slack_server.fail_next(1, status=429, retry_after=0)
     result = watchbot("poll", "--config", str(config), env=slack_env())
     assert result.returncode == 0, result.stderr
@@ -314,10 +307,7 @@ def test_rate_limit_is_waited_out_and_posted_once(
 def test_lost_answer_is_found_by_metadata_not_posted_twice(
     tmp_path: Path, feed_server: FeedServer, slack_server: SlackServer
 ) -> None:
-    feed_server.set("/a.xml", rss([STORY]))
-    config = write_setup(
-        tmp_path, [("A", feed_server.url_for("/a.xml"))], slack=slack_block(slack_server)
-    )
+    config = one_feed(tmp_path, feed_server, slack_server, [STORY])
     slack_server.drop_next(1)  # Slack stores the post, the answer never arrives
     result = watchbot("poll", "--config", str(config), env=slack_env())
     assert result.returncode == 0, result.stderr
@@ -328,10 +318,7 @@ def test_lost_answer_is_found_by_metadata_not_posted_twice(
 def test_slack_outage_keeps_alerts_pending_until_the_next_cycle(
     tmp_path: Path, feed_server: FeedServer, slack_server: SlackServer
 ) -> None:
-    feed_server.set("/a.xml", rss([STORY]))
-    config = write_setup(
-        tmp_path, [("A", feed_server.url_for("/a.xml"))], slack=slack_block(slack_server)
-    )
+    config = one_feed(tmp_path, feed_server, slack_server, [STORY])
     slack_server.fail_next(4, status=500)  # every attempt of this cycle fails
     slack_server.fail_next(4, status=500, method="conversations.history")
     down = watchbot("poll", "--config", str(config), env=slack_env())
@@ -350,10 +337,7 @@ def test_kill_9_mid_post_then_rerun_loses_nothing_and_doubles_nothing(
     tmp_path: Path, feed_server: FeedServer, slack_server: SlackServer
 ) -> None:
     second = Item("Extradition of cartel boss to Mexico approved", guid="a-3", link="https://a/3")
-    feed_server.set("/a.xml", rss([STORY, second]))
-    config = write_setup(
-        tmp_path, [("A", feed_server.url_for("/a.xml"))], slack=slack_block(slack_server)
-    )
+    config = one_feed(tmp_path, feed_server, slack_server, [STORY, second])
     slack_server.hold_next()  # Slack keeps the first post and never answers
     base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "WATCHBOT_"))}
     child = subprocess.Popen(
@@ -484,10 +468,7 @@ def test_match_json_lines(tmp_path: Path) -> None:
 def test_run_daemon_polls_at_start_and_stops_cleanly_on_sigterm(
     tmp_path: Path, feed_server: FeedServer, slack_server: SlackServer
 ) -> None:
-    feed_server.set("/a.xml", rss([STORY]))
-    config = write_setup(
-        tmp_path, [("A", feed_server.url_for("/a.xml"))], slack=slack_block(slack_server)
-    )
+    config = one_feed(tmp_path, feed_server, slack_server, [STORY])
     base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "WATCHBOT_"))}
     daemon = subprocess.Popen(
         [sys.executable, "-m", "watchbot", "run", "--config", str(config)],
