@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from watchbot.errors import ConfigError, Problem
 from watchbot.matcher import term_problem
 from watchbot.models import Entry, Watchlist
-from watchbot.yamlfile import YamlDoc, YamlProblem, load_yaml, problems_from
+from watchbot.yamlfile import Loc, YamlDoc, YamlProblem, load_yaml, problems_from
 
 DEFAULT_FUZZY = 90
 _ID = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
@@ -30,11 +30,18 @@ def _term_list(value: Any) -> Any:
         value = [value]
     if isinstance(value, list):
         for item in value:
-            if isinstance(item, bool | int | float) or item is None:
+            if isinstance(item, bool):
                 raise ValueError(
-                    f"term {item!r} is not text: YAML read it as {type(item).__name__}; "
-                    "put it in quotes"
+                    f"term {item!r} is not text: YAML reads an unquoted yes/no/on/off/true/false "
+                    'as a boolean; put the term in quotes (e.g. "no")'
                 )
+            if isinstance(item, int | float):
+                raise ValueError(
+                    f"term {item!r} is not text: YAML read it as a number; "
+                    f'put it in quotes (e.g. "{item}")'
+                )
+            if item is None:
+                raise ValueError("a term is empty (YAML read it as null); remove it or write text")
     return value
 
 
@@ -114,64 +121,99 @@ def _to_watchlist(raw: _Watchlist, doc: YamlDoc) -> Watchlist:
     )
 
 
-def _term_problems(raw: _Watchlist, doc: YamlDoc) -> Iterable[Problem]:
-    for i, entry in enumerate(raw.entries):
+def _entries(doc: YamlDoc) -> list[tuple[int, dict[str, Any], str]]:
+    """(index, entry, how to name it) of every entry mapping in the plain data of `doc`."""
+    entries = doc.data.get("entries") if isinstance(doc.data, dict) else None
+    out = []
+    for i, entry in enumerate(entries if isinstance(entries, list) else []):
+        if isinstance(entry, dict):
+            ident = entry.get("id")
+            out.append(
+                (i, entry, f"entry {ident!r}" if isinstance(ident, str) else f"entries[{i}]")
+            )
+    return out
+
+
+def _strings(value: Any) -> list[tuple[int | None, str]]:
+    """The strings of a one-or-many value, with their list index (None for a lone string)."""
+    if isinstance(value, str):
+        return [(None, value)]
+    if isinstance(value, list):
+        return [(j, v) for j, v in enumerate(value) if isinstance(v, str)]
+    return []
+
+
+# The checks below read the plain data, not the validated model, so that a schema error in one
+# entry does not hide an invalid term, a duplicate id or an unknown `requires` elsewhere.
+
+
+def _term_problems(doc: YamlDoc) -> Iterable[Problem]:
+    for i, entry, where in _entries(doc):
         for key in ("terms", "excludes"):
-            for j, term in enumerate(getattr(entry, key)):
-                why = term_problem(term)
+            for j, term in _strings(entry.get(key)):
+                # the matcher's own word for an empty term lacks the fix an editor needs
+                blank = "empty term; remove it, or write the words to match"
+                why = blank if not term.strip() else term_problem(term)
                 if why:
-                    yield Problem(
-                        doc.path,
-                        doc.line(("entries", i, key, j)),
-                        f"entry {entry.id!r} {key}[{j}] {term!r}",
-                        why,
-                    )
+                    loc: Loc = ("entries", i, key) if j is None else ("entries", i, key, j)
+                    index = "" if j is None else f"[{j}]"
+                    yield Problem(doc.path, doc.line(loc), f"{where} {key}{index} {term!r}", why)
 
 
-def _cross_problems(loaded: list[tuple[_Watchlist, YamlDoc]]) -> Iterable[Problem]:
+def _cross_problems(docs: list[YamlDoc]) -> Iterable[Problem]:
     """Problems only visible across all files: duplicate names and ids, unknown `requires`."""
     names: dict[str, Path] = {}
     ids: dict[str, tuple[Path, int | None]] = {}
-    for raw, doc in loaded:
-        if raw.name in names:
-            yield Problem(
-                doc.path,
-                doc.line(("name",)),
-                "name",
-                f"watchlist name {raw.name!r} is already used in {names[raw.name]}; "
-                "names must be unique",
-            )
-        names.setdefault(raw.name, doc.path)
-        for i, entry in enumerate(raw.entries):
+    for doc in docs:
+        name = doc.data.get("name")
+        if isinstance(name, str):
+            if name in names:
+                yield Problem(
+                    doc.path,
+                    doc.line(("name",)),
+                    "name",
+                    f"watchlist name {name!r} is already used in {names[name]}; "
+                    "names must be unique",
+                )
+            names.setdefault(name, doc.path)
+        for i, entry, _ in _entries(doc):
+            ident = entry.get("id")
+            if not isinstance(ident, str):
+                continue
             line = doc.line(("entries", i, "id"))
-            if entry.id in ids:
-                other, other_line = ids[entry.id]
+            if ident in ids:
+                other, other_line = ids[ident]
                 yield Problem(
                     doc.path,
                     line,
-                    f"entry {entry.id!r}",
+                    f"entry {ident!r}",
                     f"duplicate entry id: already defined at {other}:{other_line}; "
                     "entry ids must be unique across all watchlists",
                 )
-            ids.setdefault(entry.id, (doc.path, line))
-    for raw, doc in loaded:
-        for i, entry in enumerate(raw.entries):
-            for j, required in enumerate(entry.requires):
-                if required not in ids:
-                    guess = difflib.get_close_matches(required, list(ids), n=1, cutoff=0.6)
-                    hint = f"did you mean {guess[0]!r}?" if guess else "add that entry or fix the id"
+            ids.setdefault(ident, (doc.path, line))
+    for doc in docs:
+        for i, entry, where in _entries(doc):
+            for j, required in _strings(entry.get("requires")):
+                loc: Loc = (
+                    ("entries", i, "requires") if j is None else ("entries", i, "requires", j)
+                )
+                if required == entry.get("id"):
                     yield Problem(
                         doc.path,
-                        doc.line(("entries", i, "requires", j)),
-                        f"entry {entry.id!r} requires",
-                        f"no entry has the id {required!r}; {hint}",
-                    )
-                elif required == entry.id:
-                    yield Problem(
-                        doc.path,
-                        doc.line(("entries", i, "requires", j)),
-                        f"entry {entry.id!r} requires",
+                        doc.line(loc),
+                        f"{where} requires",
                         "an entry cannot require itself",
+                    )
+                elif required not in ids:
+                    guess = difflib.get_close_matches(required, list(ids), n=1, cutoff=0.6)
+                    hint = (
+                        f"did you mean {guess[0]!r}?" if guess else "add that entry or fix the id"
+                    )
+                    yield Problem(
+                        doc.path,
+                        doc.line(loc),
+                        f"{where} requires",
+                        f"no entry has the id {required!r}; {hint}",
                     )
 
 
@@ -186,6 +228,7 @@ def load_watchlists(path: Path) -> list[Watchlist]:
             [Problem(path, None, "", "no *.yaml watchlist files in this folder; add one")]
         )
     problems: list[Problem] = []
+    docs: list[YamlDoc] = []
     loaded: list[tuple[_Watchlist, YamlDoc]] = []
     for file in files:
         try:
@@ -196,16 +239,15 @@ def load_watchlists(path: Path) -> list[Watchlist]:
         if not isinstance(doc.data, dict):
             problems.append(Problem(file, 1, "", "expected a mapping with name and entries"))
             continue
+        docs.append(doc)
+        problems.extend(_term_problems(doc))
         try:
-            raw = _Watchlist.model_validate(doc.data)
+            loaded.append((_Watchlist.model_validate(doc.data), doc))
         except ValidationError as e:
             problems.extend(_with_entry_ids(problems_from(e, doc, _Watchlist), doc))
-            continue
-        problems.extend(_term_problems(raw, doc))
-        loaded.append((raw, doc))
-    problems.extend(_cross_problems(loaded))
+    problems.extend(_cross_problems(docs))
     if problems:
-        raise ConfigError(problems)
+        raise ConfigError(sorted(problems, key=lambda p: (str(p.path), p.line or 0)))
     return [_to_watchlist(raw, doc) for raw, doc in loaded]
 
 

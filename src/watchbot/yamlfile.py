@@ -70,7 +70,9 @@ def load_yaml(path: Path) -> YamlDoc:
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark else None
         what = e.problem or str(e)
-        hint = " (check indentation, and quote values that contain ': ' or start with '*', '&', '#')"
+        hint = (
+            " (check indentation, and quote values that contain ': ' or start with '*', '&', '#')"
+        )
         raise YamlProblem(Problem(path, line, "", f"invalid YAML: {what}{hint}")) from e
     except yaml.YAMLError as e:
         raise YamlProblem(Problem(path, None, "", f"invalid YAML: {e}")) from e
@@ -101,6 +103,11 @@ def _expected(error: dict[str, Any], model: type[BaseModel], loc: Loc) -> str:
         return f"unknown key; {hint}"
     if kind == "missing":
         return "required key is missing"
+    if kind == "too_short":  # pydantic's "List should have at least 1 item after validation"
+        least = error.get("ctx", {}).get("min_length", 1)
+        return (
+            f"must list at least {least} item{'s' if least != 1 else ''}; it is empty or too short"
+        )
     msg = str(error["msg"])
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
