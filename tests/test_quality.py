@@ -1,0 +1,213 @@
+"""Matching quality against a labelled corpus of English and Spanish headlines.
+
+tests/data/matcher_corpus.jsonl holds headlines with a one-sentence summary, each labelled twice:
+`want` (would the US–Mexico security and trade desk want this alert?) and `test_alert` (what the
+compact tests/data/matcher_watchlist.yaml should do by its own rules). Half the negatives are near
+misses on purpose: OPEC "cartels", Peña Nieto, "morena" as a word, Canada's CSIS, other countries'
+extraditions. tests/data/QUALITY.md records the figures; re-measure with
+
+    .venv/bin/pytest tests/test_quality.py -q -s
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from watchbot.matcher import Matcher
+from watchbot.models import Entry, Watchlist
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+CORPUS = DATA / "matcher_corpus.jsonl"
+TEST_WATCHLIST = DATA / "matcher_watchlist.yaml"
+DEFAULT_WATCHLIST = ROOT / "watchlists" / "mexico-security.yaml"
+
+
+def load(path: Path) -> list[Watchlist]:
+    """The watchlists in `path`: watchbot's own loader when there is one, else a plain reading."""
+    try:
+        from watchbot.watchlist import load_watchlists
+    except ImportError:
+        return [_plain_watchlist(path)]
+    return load_watchlists(path)
+
+
+def _plain_watchlist(path: Path) -> Watchlist:
+    raw: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+
+    def fuzzy(value: Any) -> int | None:
+        if value is False:
+            return None
+        return 90 if value is True or value is None else int(value)
+
+    return Watchlist(
+        name=raw["name"],
+        description=raw.get("description", ""),
+        channel=raw.get("channel"),
+        path=path,
+        entries=tuple(
+            Entry(
+                id=e["id"],
+                label=e.get("label", e["id"]),
+                kind=e.get("kind", "theme"),
+                terms=tuple(e["terms"]),
+                requires=tuple(e.get("requires", ())),
+                excludes=tuple(e.get("excludes", ())),
+                alert=e.get("alert", True),
+                fuzzy=fuzzy(e.get("fuzzy")),
+            )
+            for e in raw["entries"]
+        ),
+    )
+
+
+def corpus() -> list[dict[str, Any]]:
+    with CORPUS.open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+@dataclass
+class Score:
+    tp: list[str]
+    fp: list[str]
+    fn: list[str]
+    tn: list[str]
+
+    @property
+    def precision(self) -> float:
+        return len(self.tp) / max(1, len(self.tp) + len(self.fp))
+
+    @property
+    def recall(self) -> float:
+        return len(self.tp) / max(1, len(self.tp) + len(self.fn))
+
+    def report(self, name: str, label: str) -> str:
+        return (
+            f"{name} vs {label}: precision {self.precision:.3f}, recall {self.recall:.3f} "
+            f"(TP {len(self.tp)}, FP {len(self.fp)}, FN {len(self.fn)}, TN {len(self.tn)}); "
+            f"false positives {self.fp}; false negatives {self.fn}"
+        )
+
+
+def score(watchlists: list[Watchlist], label: str) -> Score:
+    matcher = Matcher.compile(watchlists)
+    result = Score([], [], [], [])
+    for item in corpus():
+        got = matcher.match(item["title"], item["summary"]).alert
+        bucket = {
+            (True, True): result.tp,
+            (True, False): result.fp,
+            (False, True): result.fn,
+            (False, False): result.tn,
+        }[(got, bool(item[label]))]
+        bucket.append(item["id"])
+    return result
+
+
+# --- the corpus itself ---------------------------------------------------------------------------
+
+
+def test_corpus_is_well_formed() -> None:
+    items = corpus()
+    keys = {"id", "title", "summary", "lang", "want", "test_alert", "note"}
+    for item in items:
+        assert set(item) == keys, item
+        assert item["lang"] in ("en", "es"), item
+        assert isinstance(item["want"], bool) and isinstance(item["test_alert"], bool), item
+        assert item["title"].strip() and item["summary"].strip() and item["note"].strip(), item
+    ids = [item["id"] for item in items]
+    assert len(ids) == len(set(ids)), "duplicate ids"
+    titles = [item["title"] for item in items]
+    assert len(titles) == len(set(titles)), "duplicate titles"
+    spanish = sum(item["lang"] == "es" for item in items)
+    negatives = sum(not item["want"] for item in items)
+    assert len(items) >= 260
+    assert spanish / len(items) >= 0.35
+    assert negatives >= 90
+    # test_alert is the rule-based label; it should differ from the editors' label only rarely
+    differ = [item["id"] for item in items if item["want"] != item["test_alert"]]
+    assert len(differ) <= len(items) // 20, differ
+
+
+def test_test_watchlist_uses_every_rule() -> None:
+    (watchlist,) = load(TEST_WATCHLIST)
+    terms = [t for e in watchlist.entries for t in (*e.terms, *e.excludes)]
+    assert any(t.startswith("/") and t.endswith("/") for t in terms), "a regular expression"
+    assert any(w.endswith("*") for t in terms for w in t.split()), "a wildcard"
+    assert any(t.isupper() and len(t) <= 5 for t in terms), "an acronym"
+    assert any(" " in t and not t.startswith("/") for t in terms), "a phrase"
+    assert any(t != t.encode("ascii", "ignore").decode() for t in terms), "an accented term"
+    fuzzies = {e.fuzzy for e in watchlist.entries}
+    assert {90, None} <= fuzzies and fuzzies - {90, None}, "default, custom and no fuzziness"
+    assert any(e.requires for e in watchlist.entries)
+    assert any(e.excludes for e in watchlist.entries)
+    assert any(not e.alert for e in watchlist.entries)
+
+
+# --- precision and recall ------------------------------------------------------------------------
+
+
+def test_test_watchlist_precision_and_recall() -> None:
+    result = score(load(TEST_WATCHLIST), "test_alert")
+    message = result.report("tests/data/matcher_watchlist.yaml", "test_alert")
+    print("\n" + message)
+    assert result.precision >= 0.97 and result.recall >= 0.97, message
+
+
+def test_default_watchlist_precision_and_recall() -> None:
+    result = score(load(DEFAULT_WATCHLIST), "want")
+    message = result.report("watchlists/mexico-security.yaml", "want")
+    print("\n" + message)
+    assert result.precision >= 0.95 and result.recall >= 0.95, message
+
+
+# --- the shipped watchlist -----------------------------------------------------------------------
+
+
+def test_default_watchlist_loads() -> None:
+    watchlist_module = pytest.importorskip("watchbot.watchlist")
+    (watchlist,) = watchlist_module.load_watchlists(DEFAULT_WATCHLIST)
+    assert watchlist.name == "mexico-security"
+    ids = {e.id for e in watchlist.entries}
+    wanted = (
+        "sheinbaum garcia-harfuch inzunza-noriega trump maduro rodrigo-pena marroquin-bitar csis"
+        " morena cartels fentanyl extradition narco-terrorism drug-boats usmca tariffs"
+        " trade-disputes border migration sovereignty mexico united-states cartel-context"
+    )
+    for wanted_id in wanted.split():
+        assert wanted_id in ids, wanted_id
+    context = {e.id for e in watchlist.entries if not e.alert}
+    assert {"trump", "mexico", "united-states", "cartel-context"} <= context
+    Matcher.compile([watchlist])  # compiles without complaint
+
+
+@pytest.mark.parametrize(
+    ("title", "alert"),
+    [
+        ("Trump says he will attend the Ryder Cup", False),  # Trump alone
+        ("Tariffs rise again as talks stall", False),  # tariffs alone
+        ("Peru extradites suspected trafficker to the United States", False),
+        ("Mexico extradites Sinaloa cartel financier to the United States", True),
+        ("Enrique Peña Nieto reaparece en Madrid", False),
+        ("Rodrigo Peña: US pressure on Mexico over cartels will grow", True),
+        ("Cloudflare CDN outage takes down major websites", False),
+        ("CDN gunmen ambush soldiers in Nuevo Laredo", True),
+        ("OPEC+ oil cartel agrees to cut output", False),
+        ("US strike on narco-terrorist drug boat kills three", True),
+        ("Receta: plátano maduro con crema", False),
+    ],
+)
+def test_default_watchlist_headlines(title: str, alert: bool) -> None:
+    assert default_matcher().match(title).alert is alert
+
+
+@cache
+def default_matcher() -> Matcher:
+    return Matcher.compile(load(DEFAULT_WATCHLIST))
