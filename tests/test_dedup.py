@@ -1,0 +1,434 @@
+"""Item identity and same-story decisions (watchbot.dedup)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from watchbot.dedup import (
+    RelatedIndex,
+    canonical_url,
+    item_keys,
+    same_story,
+    signature,
+    signature_from_json,
+    signature_to_json,
+    story_key,
+)
+from watchbot.models import Story
+
+LABELLED = Path(__file__).parent / "data" / "same_story.jsonl"
+T0 = datetime(2025, 7, 1, 12, 0, tzinfo=UTC)
+
+
+def make_story(**changes: object) -> Story:
+    story = Story(
+        feed="Example World",
+        guid="https://example.com/?p=123",
+        url="https://example.com/world/mexico-sends-29?utm_source=rss",
+        canonical_url=None,
+        title="Mexico sends 29 cartel members to US",
+        text="Mexico transferred 29 prisoners to the United States.",
+        published=T0,
+    )
+    return replace(story, **changes)  # type: ignore[arg-type]
+
+
+# --- canonical_url -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        pytest.param(None, None, id="none"),
+        pytest.param("", None, id="empty"),
+        pytest.param("   ", None, id="blank"),
+        pytest.param(
+            "HTTPS://Example.COM/World/Story", "https://example.com/World/Story", id="case"
+        ),
+        pytest.param("http://example.com:80/a", "http://example.com/a", id="default-port-http"),
+        pytest.param("https://example.com:443/a", "https://example.com/a", id="default-port-https"),
+        pytest.param("https://example.com:8443/a", "https://example.com:8443/a", id="other-port"),
+        pytest.param("https://example.com/a#comments", "https://example.com/a", id="fragment"),
+        pytest.param(
+            "https://example.com/a?utm_source=rss&utm_medium=feed&id=7",
+            "https://example.com/a?id=7",
+            id="utm",
+        ),
+        pytest.param(
+            "https://example.com/a?fbclid=x&gclid=y&mc_cid=1&mc_eid=2&igshid=3&yclid=4&msclkid=5",
+            "https://example.com/a",
+            id="click-ids",
+        ),
+        pytest.param(
+            "https://example.com/a?_ga=1&ref_src=twsrc&cmpid=rss&UTM_Campaign=z",
+            "https://example.com/a",
+            id="other-trackers",
+        ),
+        pytest.param("https://example.com/a?b=2&a=1", "https://example.com/a?a=1&b=2", id="sorted"),
+        pytest.param(
+            "https://example.com/a?id=1&id=2&utm_term=x",
+            "https://example.com/a?id=1&id=2",
+            id="repeated-param-kept",
+        ),
+        pytest.param(
+            "https://example.com/noticias/méxico-envía",
+            "https://example.com/noticias/m%C3%A9xico-env%C3%ADa",
+            id="unicode-path",
+        ),
+        pytest.param("https://example.com/a?", "https://example.com/a", id="empty-query"),
+    ],
+)
+def test_canonical_url(url: str | None, expected: str | None) -> None:
+    assert canonical_url(url) == expected
+
+
+@given(
+    st.builds(
+        lambda scheme, host, path, params, frag: (
+            f"{scheme}://{host}/{path}?{'&'.join(f'{k}={v}' for k, v in params)}#{frag}"
+        ),
+        st.sampled_from(["http", "https", "HTTP", "Https"]),
+        st.sampled_from(["example.com", "Example.COM:80", "news.example.org:443", "x.mx:8080"]),
+        st.text(alphabet="abcXYZ-_/é%20", max_size=20),
+        st.lists(
+            st.tuples(
+                st.sampled_from(["utm_source", "id", "page", "fbclid", "q", "gclid", "a"]),
+                st.text(alphabet="abc123 +é", max_size=5),
+            ),
+            max_size=5,
+        ),
+        st.text(alphabet="abc", max_size=5),
+    )
+)
+def test_canonical_url_is_idempotent(url: str) -> None:
+    once = canonical_url(url)
+    assert canonical_url(once) == once
+
+
+# --- item_keys -----------------------------------------------------------------------------------
+
+
+def test_item_keys_guid_then_url() -> None:
+    assert item_keys(make_story()) == (
+        "guid:Example World:https://example.com/?p=123",
+        "url:https://example.com/world/mexico-sends-29",
+    )
+    assert story_key(make_story()) == "guid:Example World:https://example.com/?p=123"
+
+
+def test_item_keys_prefer_the_stories_canonical_url() -> None:
+    story = make_story(guid=None, canonical_url="https://example.com/x")
+    assert item_keys(story) == ("url:https://example.com/x",)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        pytest.param(
+            {"title": "Mexico sends 29 cartel bosses to the US (updated)"}, id="title-edit"
+        ),
+        pytest.param({"published": T0 + timedelta(days=1)}, id="republished"),
+        pytest.param({"text": "Updated summary."}, id="summary-edit"),
+        pytest.param({"url": "https://EXAMPLE.com/world/mexico-sends-29#top"}, id="url-variant"),
+    ],
+)
+def test_item_keys_survive_edits(changes: dict[str, object]) -> None:
+    assert item_keys(make_story(**changes)) == item_keys(make_story())
+
+
+def test_item_keys_use_the_feed_name_not_its_url() -> None:
+    a = make_story(url=None)
+    assert item_keys(a) == ("guid:Example World:https://example.com/?p=123",)
+    assert item_keys(replace(a, feed="Other Feed")) != item_keys(a)
+
+
+def test_item_keys_hash_without_guid_or_url() -> None:
+    a = make_story(guid=None, url=None)
+    (key,) = item_keys(a)
+    assert key.startswith("hash:") and len(key) == len("hash:") + 32
+    # folding: case, accents and spacing of the title do not matter; the time of day does not
+    b = replace(a, title="  MEXICO  sends 29 cartel members to US", published=T0.replace(hour=1))
+    assert item_keys(b) == (key,)
+    assert item_keys(replace(a, published=T0 + timedelta(days=1))) != (key,)
+    assert item_keys(replace(a, published=None)) != (key,)
+    assert item_keys(replace(a, title="Mexico sends 26 cartel members to US")) != (key,)
+
+
+def test_item_keys_blank_guid_is_no_guid() -> None:
+    assert item_keys(make_story(guid="  ")) == ("url:https://example.com/world/mexico-sends-29",)
+
+
+@given(st.text(min_size=1), st.text(min_size=1))
+def test_item_keys_unchanged_by_title_edits_when_guid_present(before: str, after: str) -> None:
+    a = make_story(title=before)
+    assert item_keys(a) == item_keys(replace(a, title=after))
+
+
+# --- signatures ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("title", "numbers"),
+    [
+        pytest.param("Mexico sends 37 cartel members to US", {"37"}, id="digits"),
+        pytest.param("Border arrests fall to 1,200 in March", {"1200", "@m03"}, id="thousands"),
+        pytest.param("Detienen a 1.200 migrantes", {"1200"}, id="thousands-es"),
+        pytest.param("Mexican navy seizes 1.5 tons of cocaine", {"1.5"}, id="decimal"),
+        pytest.param("Trump threatens 30% tariff", {"30%"}, id="percent"),
+        pytest.param("Arancel de 30 por ciento", {"30%"}, id="percent-es"),
+        pytest.param("Twenty-nine cartel members sent to US", {"29"}, id="spelled-en"),
+        pytest.param("México envía a veintinueve narcos", {"29"}, id="spelled-es"),
+        pytest.param("Treinta y siete reos enviados", {"37"}, id="spelled-es-tens"),
+        pytest.param("Sheinbaum will send 10 mil troops", {"10000"}, id="mil"),
+        pytest.param("Sheinbaum and Trump to meet on Friday", {"@fri"}, id="weekday"),
+        pytest.param("Sheinbaum y Trump se reunirán el viernes", {"@fri"}, id="weekday-es"),
+    ],
+)
+def test_signature_numbers(title: str, numbers: set[str]) -> None:
+    assert signature(title, "").title_numbers == numbers
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "names"),
+    [
+        pytest.param(
+            "US charges Inzunza with narco-terrorism", "", {"us", "inzunza"}, id="acronym-and-name"
+        ),
+        pytest.param("México envía 37 miembros de cárteles a EU", "", {"mexico", "us"}, id="eu-es"),
+        pytest.param("EU tariffs on steel", "The bloc will act.", {"europe"}, id="eu-en"),
+        pytest.param("Estados Unidos acusa a Zambada", "", {"us", "zambada"}, id="phrase"),
+        pytest.param(
+            "Hurricane Erick Strengthens Off Mexico's Pacific Coast",
+            "Erick was moving parallel to the coast.",
+            {"erick", "mexico"},  # not "Hurricane", "Strengthens", "Pacific", "Coast"
+            id="title-case",
+        ),
+    ],
+)
+def test_signature_names(title: str, text: str, names: set[str]) -> None:
+    assert signature(title, text).title_names == names
+
+
+def test_signature_json_round_trip() -> None:
+    sig = signature(
+        "México envía 37 miembros de cárteles a EU",
+        "El gobierno de Claudia Sheinbaum trasladó a 37 presuntos integrantes el martes.",
+    )
+    text = signature_to_json(sig)
+    assert signature_from_json(text) == sig
+    assert signature_to_json(signature_from_json(text)) == text
+
+
+@pytest.mark.parametrize(
+    "text", ["", "[]", '{"v": 2}', '{"v": 1, "title": []}', '{"v": 1, "title": [1]}']
+)
+def test_signature_from_json_rejects_garbage(text: str) -> None:
+    with pytest.raises(ValueError):
+        signature_from_json(text)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        pytest.param(
+            ("Mexico sends 37 cartel members to the US", ""),
+            ("México envía 37 miembros de cárteles a EU", ""),
+            True,
+            id="cross-language",
+        ),
+        pytest.param(
+            ("Mexico sends 29 cartel members to US", ""),
+            ("Mexico sends 26 cartel members to US", ""),
+            False,
+            id="other-number",
+        ),
+        pytest.param(
+            ("US charges Inzunza with narco-terrorism", ""),
+            ("US charges Zambada with narco-terrorism", ""),
+            False,
+            id="other-person",
+        ),
+        pytest.param(
+            ("Explosion at Pemex refinery in Tula kills 3", ""),
+            ("Explosion at Pemex refinery in Salina Cruz kills 3", ""),
+            False,
+            id="other-place",
+        ),
+        pytest.param(
+            ("2689 migrants detained in Guerrero", "The DEA reported 2689 migrants detained."),
+            ("2702 migrants detained in Guerrero", "The DEA reported 2702 migrants detained."),
+            False,
+            id="close-but-other-count",
+        ),
+        pytest.param(
+            ("1407 migrants detained in Acapulco", "The Sedena reported 1407 migrants detained."),
+            ("Ana Veso arrested in Acapulco", "The Sedena said Ana Veso was arrested."),
+            False,
+            id="number-against-name",
+        ),
+        pytest.param(
+            ("Apple posts $124 billion quarter", "Revenue was $124.3 billion, Apple said."),
+            ("Apple quarter revenue hits $124.3 billion", "Apple posted record revenue."),
+            True,
+            id="rounded-amount",
+        ),
+        pytest.param(
+            ("Sheinbaum and Trump to meet on Friday", ""),
+            ("Sheinbaum and Trump to meet on Monday", ""),
+            False,
+            id="other-day",
+        ),
+    ],
+)
+def test_same_story_examples(a: tuple[str, str], b: tuple[str, str], expected: bool) -> None:
+    assert same_story(signature(*a), signature(*b)) is expected
+    assert same_story(signature(*b), signature(*a)) is expected
+
+
+# --- the labelled set ----------------------------------------------------------------------------
+
+
+def load_labelled() -> list[dict[str, str]]:
+    with LABELLED.open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def test_labelled_set_shape() -> None:
+    rows = load_labelled()
+    groups: dict[str, int] = {}
+    for row in rows:
+        assert row["lang"] in ("en", "es")
+        assert row["title"] and row["summary"]
+        groups[row["group"]] = groups.get(row["group"], 0) + 1
+    assert sum(2 <= n <= 4 for n in groups.values()) >= 40
+    near = {row["group"] for row in rows if "near" in row}
+    assert len(near) >= 25
+    assert all(row["near"] in groups for row in rows if "near" in row)
+    assert {row["lang"] for row in rows} == {"en", "es"}
+
+
+def test_labelled_set_figures() -> None:
+    rows = load_labelled()
+    sigs = [signature(row["title"], row["summary"]) for row in rows]
+    same_pairs = missed = other_pairs = false_merges = near_pairs = near_merges = 0
+    examples: list[str] = []
+    for i, j in itertools.combinations(range(len(rows)), 2):
+        a, b = rows[i], rows[j]
+        judged = same_story(sigs[i], sigs[j])
+        assert judged == same_story(sigs[j], sigs[i]), (a["title"], b["title"])
+        if a["group"] == b["group"]:
+            same_pairs += 1
+            if not judged:
+                missed += 1
+                examples.append(f"missed: {a['title']!r} / {b['title']!r}")
+            continue
+        other_pairs += 1
+        near = a.get("near") == b["group"] or b.get("near") == a["group"]
+        near_pairs += near
+        if judged:
+            false_merges += 1
+            near_merges += near
+            examples.append(f"merged: {a['title']!r} / {b['title']!r}")
+    figures = (
+        f"{len(rows)} reports; same-story pairs {same_pairs}, missed {missed} "
+        f"({missed / same_pairs:.1%}); different-story pairs {other_pairs}, false merges "
+        f"{false_merges} ({false_merges / other_pairs:.2%}); near pairs {near_pairs}, false "
+        f"merges {near_merges} ({near_merges / near_pairs:.1%})"
+    )
+    print(figures, *examples, sep="\n")
+    detail = "\n".join([figures, *examples])
+    assert false_merges <= 0.01 * other_pairs, detail
+    assert near_merges <= 0.01 * near_pairs, detail
+    assert missed <= 0.05 * same_pairs, detail
+
+
+# --- RelatedIndex --------------------------------------------------------------------------------
+
+SENDS_29 = signature(
+    "Mexico sends 29 cartel members to US",
+    "Mexico transferred 29 prisoners, including Rafael Caro Quintero, to the United States.",
+)
+SENDS_29_ES = signature(
+    "México envía a EU a 29 narcos, entre ellos Caro Quintero",
+    "El gabinete de seguridad trasladó a 29 detenidos, entre ellos Rafael Caro Quintero.",
+)
+SENDS_26 = signature(
+    "Mexico sends 26 cartel members to US",
+    "Mexico transferred 26 prisoners wanted by US prosecutors.",
+)
+ZAMBADA = signature(
+    "'El Mayo' Zambada pleads guilty in New York",
+    "Ismael Zambada García pleaded guilty in a Brooklyn federal court.",
+)
+
+
+def test_related_index_finds_the_same_story() -> None:
+    index = RelatedIndex()
+    index.add("a1", SENDS_29, T0)
+    index.add("a2", SENDS_26, T0)
+    index.add("a3", ZAMBADA, T0)
+    assert len(index) == 3
+    assert index.find(SENDS_29_ES, T0 + timedelta(hours=1), timedelta(hours=72)) == "a1"
+    other = signature("Hurricane Erick makes landfall in Oaxaca", "Winds of 205 km/h.")
+    assert index.find(other, T0, timedelta(hours=72)) is None
+
+
+def test_related_index_empty() -> None:
+    assert RelatedIndex().find(SENDS_29, T0, timedelta(hours=72)) is None
+    assert len(RelatedIndex()) == 0
+
+
+def test_related_index_earliest_alert_wins() -> None:
+    index = RelatedIndex()
+    index.add("later", SENDS_29_ES, T0 + timedelta(hours=2))
+    index.add("first", SENDS_29, T0)
+    assert index.find(SENDS_29, T0 + timedelta(hours=3), timedelta(hours=72)) == "first"
+
+
+@pytest.mark.parametrize(
+    ("age", "expected"),
+    [
+        pytest.param(timedelta(hours=71), "a1", id="inside"),
+        pytest.param(timedelta(hours=72), "a1", id="edge"),
+        pytest.param(timedelta(hours=73), None, id="outside"),
+    ],
+)
+def test_related_index_window(age: timedelta, expected: str | None) -> None:
+    index = RelatedIndex()
+    index.add("a1", SENDS_29, T0)
+    assert index.find(SENDS_29_ES, T0 + age, timedelta(hours=72)) == expected
+
+
+def test_related_index_prune() -> None:
+    index = RelatedIndex()
+    index.add("old", SENDS_29, T0)
+    index.add("new", SENDS_29_ES, T0 + timedelta(hours=10))
+    index.add("zambada", ZAMBADA, T0 + timedelta(hours=20))
+    index.prune(T0 + timedelta(hours=5))
+    assert len(index) == 2
+    assert index.find(SENDS_29, T0 + timedelta(hours=21), timedelta(hours=72)) == "new"
+    index.prune(T0 + timedelta(days=30))
+    assert len(index) == 0
+    assert index.find(SENDS_29, T0 + timedelta(days=30), timedelta(hours=72)) is None
+    index.prune(T0 + timedelta(days=31))  # nothing left: a no-op
+
+
+def test_related_index_with_many_unrelated_stories() -> None:
+    index = RelatedIndex()
+    for n in range(2000):
+        sig = signature(
+            f"Mexico sends {n + 100} cartel members to US",
+            f"Mexico transferred {n + 100} prisoners to the United States.",
+        )
+        index.add(n, sig, T0 + timedelta(seconds=n))
+    index.add("target", SENDS_29, T0 + timedelta(hours=1))
+    assert index.find(SENDS_29_ES, T0 + timedelta(hours=2), timedelta(hours=72)) == "target"
+    assert index.find(SENDS_26, T0 + timedelta(hours=2), timedelta(hours=72)) is None
