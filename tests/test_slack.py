@@ -37,7 +37,15 @@ VERDICT = WatchlistVerdict(
     channel="#mexico-desk",
     alert=True,
     hits=(
-        Hit("mexico-security", "sheinbaum", "Claudia Sheinbaum", "Sheinbaum", "Sheinbaum", 100),
+        Hit(
+            "mexico-security",
+            "sheinbaum",
+            "Claudia Sheinbaum",
+            "Sheinbaum",
+            "Sheinbaum",
+            100,
+            context=True,
+        ),
         Hit("mexico-security", "cartels", "Cartels", "cartel*", "cartels", 100),
     ),
 )
@@ -84,7 +92,7 @@ def test_alert_message_has_link_outlet_time_reasons_and_escaped_excerpt() -> Non
     assert headline.startswith("*<https://news.example.com/a?x=1&y=2|&lt;!channel&gt; Sheinbaum")
     assert "&lt;@U123&gt;" in headline and "<!channel>" not in blocks and "<@U123>" not in blocks
     assert "Wire &lt;Desk&gt; · 2026-01-20 14:05 UTC" in blocks
-    assert "mexico-security: Claudia Sheinbaum (“Sheinbaum”), Cartels (“cartels”)" in blocks
+    assert "*mexico-security*: Cartels (“cartels”), Claudia Sheinbaum (“Sheinbaum”)" in blocks
     excerpt = message.blocks[3]["text"]["text"]
     assert len(excerpt) <= 281 and excerpt.endswith("…")
     assert "[mexico-security]" in message.text and "&lt;!channel&gt;" in message.text

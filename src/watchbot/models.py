@@ -127,6 +127,7 @@ class Hit:
     start: int = 0  # span of `matched` in the matched field
     end: int = 0
     field: str = "title"  # "title" or "text"
+    context: bool = False  # the entry has `alert: false`: it explains, it never alerts alone
 
 
 @dataclass(frozen=True)

@@ -76,8 +76,10 @@ def _reasons(verdicts: Sequence[WatchlistVerdict]) -> list[str]:
     """One line per watchlist: its matched entries and the words that matched."""
     lines = []
     for verdict in verdicts:
-        entries = ", ".join(f"{escape(h.label)} (“{escape(h.matched)}”)" for h in verdict.hits)
-        lines.append(f"{escape(verdict.watchlist)}: {entries}")
+        # what fired first; context entries (alert: false) after, as the setting
+        hits = sorted(verdict.hits, key=lambda h: h.context)
+        entries = ", ".join(f"{escape(h.label)} (“{escape(h.matched)}”)" for h in hits)
+        lines.append(f"*{escape(verdict.watchlist)}*: {entries}")
     return lines
 
 
@@ -138,7 +140,7 @@ def console_text(message: Message) -> str:
             parts.append(block["text"]["text"])
         elif block["type"] == "context":
             parts.append(" ".join(e["text"] for e in block["elements"]))
-    body = "\n".join(re.sub(r"^\*(.*)\*$", r"\1", part) for part in parts)
+    body = re.sub(r"\*([^*\n]+)\*", r"\1", "\n".join(parts))  # mrkdwn bold
     body = re.sub(r"<([^|>]+)\|([^>]*)>", r"\2 (\1)", body)
     body = body.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
     if message.thread_ts:

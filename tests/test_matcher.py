@@ -1,0 +1,573 @@
+"""The matcher: every rule of SPEC "Watchlists" and of matcher.py's docstring, as tables."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
+
+from watchbot.errors import ConfigError
+from watchbot.matcher import Matcher, _Words, split_words, term_problem
+from watchbot.models import Entry, MatchResult, Watchlist
+from watchbot.text import tokenize
+
+SPEC_WATCHLIST = """
+name: mexico-security
+channel: "#mexico-desk"
+entries:
+  - id: sheinbaum
+    label: Claudia Sheinbaum
+    kind: person
+    terms: [Claudia Sheinbaum, Sheinbaum]
+  - id: extradition
+    label: Extraditions
+    kind: theme
+    terms: ["extradit*", "extradición", "extraditad*"]
+    requires: [mexico]
+  - id: mexico
+    label: Mexico
+    kind: place
+    terms: [Mexico, Mexican, "mexican*"]
+    excludes: [New Mexico]
+    alert: false
+  - id: cartels
+    label: Cartels
+    kind: theme
+    terms: ["cartel*", "cártel*"]
+    excludes: [OPEC, "oil cartel"]
+"""
+
+
+def watchlist_from_yaml(text: str) -> Watchlist:
+    raw: dict[str, Any] = yaml.safe_load(text)
+    entries = []
+    for e in raw["entries"]:
+        fuzzy = e.get("fuzzy", 90)
+        entries.append(
+            Entry(
+                id=e["id"],
+                label=e.get("label", e["id"]),
+                kind=e.get("kind", "theme"),
+                terms=tuple(e["terms"]),
+                requires=tuple(e.get("requires", ())),
+                excludes=tuple(e.get("excludes", ())),
+                alert=e.get("alert", True),
+                fuzzy=None if fuzzy is False else fuzzy,
+            )
+        )
+    return Watchlist(name=raw["name"], entries=tuple(entries), channel=raw.get("channel"))
+
+
+def one_term(term: str, fuzzy: int | None = 90) -> Matcher:
+    entry = Entry(id="e", label="E", kind="theme", terms=(term,), fuzzy=fuzzy)
+    return Matcher.compile([Watchlist(name="w", entries=(entry,))])
+
+
+def matched(result: MatchResult) -> str | None:
+    hits = [h for v in result.verdicts for h in v.hits]
+    return hits[0].matched if hits else None
+
+
+@pytest.fixture(scope="module")
+def spec() -> Matcher:
+    return Matcher.compile([watchlist_from_yaml(SPEC_WATCHLIST)])
+
+
+# --- the term language ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("term", "title", "expected"),
+    [
+        # whole words, case and accents ignored
+        pytest.param("Garcia Harfuch", "Omar García Harfuch dijo", "García Harfuch", id="accents"),
+        pytest.param("García Harfuch", "GARCIA HARFUCH", "GARCIA HARFUCH", id="accent-in-term"),
+        pytest.param("sheinbaum", "SHEINBAUM speaks", "SHEINBAUM", id="case"),
+        pytest.param("Sinaloa", "Sinaloense grupo", None, id="whole-words-only"),
+        pytest.param("Sinaloa", "the Sinaloa, cartel", "Sinaloa", id="punctuation-around"),
+        pytest.param("Harfuch", "Harfuchismo", None, id="no-substring"),
+        # quotes
+        pytest.param("O'Brien", "Mr O’Brien said", "O’Brien", id="curly-apostrophe"),
+        pytest.param("“El Mencho”", 'alias "El Mencho"', "El Mencho", id="typographic-quotes"),
+        # hyphen, space, dash and joined forms
+        pytest.param("narco-terrorism", "narco terrorism", "narco terrorism", id="hyphen-space"),
+        pytest.param("narco terrorism", "narco-terrorism", "narco-terrorism", id="space-hyphen"),
+        pytest.param("narco-terrorism", "narco–terrorism", "narco–terrorism", id="en-dash"),
+        pytest.param("narco-terrorism", "Narcoterrorism", "Narcoterrorism", id="joined"),
+        pytest.param("narco-terror*", "narcoterrorismo", "narcoterrorismo", id="joined-wildcard"),
+        pytest.param("narco-terrorism", "narcoterorism", None, id="joined-never-fuzzy"),
+        pytest.param("narco terrorism", "narco the terrorism", None, id="words-consecutive"),
+        pytest.param("narco terrorism", "terrorism narco", None, id="words-in-order"),
+        # possessives
+        pytest.param("Sheinbaum", "Sheinbaum's plan", "Sheinbaum", id="possessive"),
+        pytest.param("Sheinbaum", "Sheinbaum’s plan", "Sheinbaum", id="curly-possessive"),
+        pytest.param("Sheinbaum plan", "Sheinbaum's plan", "Sheinbaum's plan", id="possessive-in"),
+        # wildcards
+        pytest.param("extradit*", "Mexico extradites", "extradites", id="wildcard"),
+        pytest.param("extradit*", "EXTRADITION", "EXTRADITION", id="wildcard-case"),
+        pytest.param("extradit*", "to extradit now", "extradit", id="wildcard-empty-end"),
+        pytest.param("extradit*", "extra credit", None, id="wildcard-needs-stem"),
+        pytest.param("extradit*", "extradtion", None, id="wildcard-never-fuzzy"),
+        pytest.param(
+            "cártel* del Golfo", "Cárteles del Golfo", "Cárteles del Golfo", id="in-phrase"
+        ),
+        pytest.param("cártel* del Golfo", "cartel golfo", None, id="in-phrase-all-words"),
+        # acronyms: case-sensitive on folded words, never fuzzy
+        pytest.param("CJNG", "CJNG leader", "CJNG", id="acronym"),
+        pytest.param("CJNG", "cjng leader", None, id="acronym-lower"),
+        pytest.param("CDN", "Cdn leader", None, id="acronym-capitalised"),
+        pytest.param("USMCA", "USMCB talks", None, id="acronym-never-fuzzy"),
+        pytest.param("T-MEC", "revisión del T-MEC", "T-MEC", id="acronym-hyphen"),
+        pytest.param("T-MEC", "revisión del TMEC", "TMEC", id="acronym-joined"),
+        pytest.param("T-MEC", "revisión del t-mec", None, id="acronym-hyphen-lower"),
+        pytest.param("U.S.", "U.S. tariffs", "U.S", id="dotted-acronym"),
+        pytest.param("U.S.", "US tariffs", "US", id="dotted-acronym-joined"),
+        pytest.param("U.S.", "tell us", None, id="dotted-acronym-lower"),
+        pytest.param("ÉUA", "EUA y México", "EUA", id="acronym-accent"),
+        pytest.param("CJNG*", "CJNGs", "CJNGs", id="acronym-wildcard"),
+        pytest.param("CÁRTEL", "el cártel", "cártel", id="six-capitals-not-acronym"),
+        # regular expressions
+        pytest.param(
+            "/narco-?terror(ism|ist)s?/",
+            "Narcoterrorists charged",
+            "Narcoterrorists",
+            id="regex",
+        ),
+        pytest.param("/extradicion/", "la extradición", "extradición", id="regex-folded-text"),
+        pytest.param("/extradición/", "la extradicion", "extradicion", id="regex-folded-term"),
+        pytest.param(r"/\bUS\b/", "US and USMCA", "US", id="regex-word-boundary"),
+        pytest.param(r"/\bUS\b/", "USMCA only", None, id="regex-no-match"),
+        pytest.param("/sheinbaum/", "Sheinbam", None, id="regex-never-fuzzy"),
+    ],
+)
+def test_term_matches(term: str, title: str, expected: str | None) -> None:
+    assert matched(one_term(term).match(title)) == expected
+
+
+# --- fuzzy matching ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("term", "title", "fuzzy", "expected", "score"),
+    [
+        pytest.param("Sheinbaum", "Sheinbam habla", 90, "Sheinbam", 94, id="sheinbam"),
+        pytest.param("Inzunza Noriega", "Inzunsa Noriega", 90, "Inzunsa Noriega", 93, id="inzunsa"),
+        pytest.param("Sheinbaum", "Sheinbaum habla", 90, "Sheinbaum", 100, id="exact-is-100"),
+        pytest.param("Harfuch", "Harfuc said", 90, "Harfuc", 92, id="one-deletion"),
+        pytest.param(
+            "Claudia Sheinbaum", "Claudia Shienbaum", 90, "Claudia Shienbaum", 94, id="2-edits-9+"
+        ),
+        pytest.param("cartel", "Carter said", 90, None, 0, id="carter-is-not-cartel"),
+        pytest.param("Rodrigo Peña", "Enrique Peña Nieto", 90, None, 0, id="pena-nieto"),
+        pytest.param("Rodrigo Peña", "Rodrigo Peñaloza", 90, None, 0, id="longer-name"),
+        pytest.param("Peña Nieto", "Peña", 90, None, 0, id="fewer-words"),
+        pytest.param("Peña", "Pana", 90, None, 0, id="short-word-exact"),
+        pytest.param(
+            "Omar García Harfuch", "Omer García Harfuch", 90, None, 0, id="short-in-phrase"
+        ),
+        pytest.param("Rafael Caro Quintero", "Rafael Caro Quinteor", 90, None, 0, id="2-edits-8"),
+        pytest.param("Sheinbaum", "Shein baum", 90, None, 0, id="never-across-words"),
+        pytest.param("Sheinbaum", "Sheinbam", None, None, 0, id="fuzzy-off"),
+        pytest.param("Sheinbaum", "Sheinbam", 95, None, 0, id="threshold-above"),
+        pytest.param("Inzunza", "Inzunsa", 80, "Inzunsa", 85, id="threshold-below"),
+        pytest.param("Inzunza", "Inzunsa", 90, None, 0, id="default-threshold-refuses"),
+        pytest.param("Sheinbaum", "Sheinbam", 100, None, 0, id="threshold-100-exact-only"),
+    ],
+)
+def test_fuzzy(term: str, title: str, fuzzy: int | None, expected: str | None, score: int) -> None:
+    result = one_term(term, fuzzy).match(title)
+    assert matched(result) == expected
+    if expected:
+        assert result.verdicts[0].hits[0].score == score
+
+
+@pytest.mark.parametrize(
+    ("term", "title", "fuzzy", "score"),
+    [
+        pytest.param("cartel", "Carter", 90, 83, id="carter"),
+        pytest.param("Sheinbaum", "Sheinbam", 95, 94, id="above-threshold"),
+        pytest.param("Inzunza", "Inzunsa", 90, 85, id="inzunsa"),
+    ],
+)
+def test_near_misses(term: str, title: str, fuzzy: int, score: int) -> None:
+    matcher = one_term(term, fuzzy)
+    assert matcher.match(title).near_misses == ()
+    result = matcher.match(title, explain=True)
+    assert not result.verdicts
+    (miss,) = result.near_misses
+    assert (miss.watchlist, miss.entry, miss.term) == ("w", "e", term)
+    assert (miss.matched, miss.score, miss.threshold) == (title, score, fuzzy)
+
+
+@pytest.mark.parametrize(
+    ("term", "title", "fuzzy"),
+    [
+        pytest.param("cartel", "Carterx", 90, id="too-far"),  # 77: under threshold - 15
+        pytest.param("Peña", "Pana", 90, id="short-word"),
+        pytest.param("Sheinbaum", "Sheinbam", None, id="fuzzy-off"),
+        pytest.param("Sheinbaum", "Sheinbaum", 90, id="matched"),
+    ],
+)
+def test_no_near_miss(term: str, title: str, fuzzy: int | None) -> None:
+    assert one_term(term, fuzzy).match(title, explain=True).near_misses == ()
+
+
+def test_no_near_miss_for_an_entry_that_matched() -> None:
+    result = one_term("Sheinbaum", 95).match("Sheinbaum and Sheinbam", explain=True)
+    assert matched(result) == "Sheinbaum"
+    assert result.near_misses == ()
+
+
+# --- entries, requires, excludes, verdicts -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "alert", "entries", "reasons"),
+    [
+        pytest.param("Sheinbaum speaks", "", True, ["sheinbaum"], [], id="plain-entry-alerts"),
+        pytest.param(
+            "Mexico to extradite cartel boss",
+            "",
+            True,
+            ["extradition", "mexico", "cartels"],
+            [
+                "extradition: requires one of [mexico] — mexico matched",
+                "mexico: context only (alert: false)",
+            ],
+            id="requires-met",
+        ),
+        pytest.param(
+            "Spain to extradite fraud suspect",
+            "",
+            False,
+            ["extradition"],
+            ["extradition: requires one of [mexico] — none matched"],
+            id="requires-unmet",
+        ),
+        pytest.param(
+            "Extradition hearing",
+            "The suspect was born in Mexico.",
+            True,
+            ["extradition", "mexico"],
+            [
+                "extradition: requires one of [mexico] — mexico matched",
+                "mexico: context only (alert: false)",
+            ],
+            id="requires-met-in-summary",
+        ),
+        pytest.param(
+            "New Mexico extradites fugitive",
+            "",
+            False,
+            ["extradition"],
+            [
+                "extradition: requires one of [mexico] — none matched",
+                "mexico: excluded by 'New Mexico'",
+            ],
+            id="required-entry-honours-its-excludes",
+        ),
+        pytest.param(
+            "Mexico tourism booms",
+            "",
+            False,
+            ["mexico"],
+            ["mexico: context only (alert: false)"],
+            id="context-only",
+        ),
+        pytest.param(
+            "OPEC cartel cuts output",
+            "",
+            False,
+            [],
+            ["cartels: excluded by 'OPEC'"],
+            id="excluded",
+        ),
+        pytest.param(
+            "Cartel prices",
+            "Regulators said the oil cartel raised prices.",
+            False,
+            [],
+            ["cartels: excluded by 'oil cartel'"],
+            id="excluded-from-summary",
+        ),
+        pytest.param(
+            "Opec cartel cuts output",
+            "",
+            True,
+            ["cartels"],
+            [],
+            id="exclude-acronym-is-case-sensitive",
+        ),
+        pytest.param("Weather today", "Sunny.", None, [], [], id="nothing"),
+    ],
+)
+def test_entries(
+    spec: Matcher,
+    title: str,
+    text: str,
+    alert: bool | None,
+    entries: list[str],
+    reasons: list[str],
+) -> None:
+    result = spec.match(title, text)
+    if alert is None:
+        assert result.verdicts == ()
+        assert not result.alert
+        return
+    (verdict,) = result.verdicts
+    assert verdict.watchlist == "mexico-security"
+    assert verdict.channel == "#mexico-desk"
+    assert verdict.alert is alert
+    assert result.alert is alert
+    assert [h.entry for h in verdict.hits] == entries
+    assert list(verdict.reasons) == reasons
+
+
+def test_hit_fields_and_span_in_title(spec: Matcher) -> None:
+    title = "Presidenta Sheinbaum’s plan"
+    (verdict,) = spec.match(title).verdicts
+    (hit,) = verdict.hits
+    assert hit.watchlist == "mexico-security"
+    assert (hit.entry, hit.label, hit.term) == ("sheinbaum", "Claudia Sheinbaum", "Sheinbaum")
+    assert (hit.matched, hit.score, hit.field) == ("Sheinbaum", 100, "title")
+    assert title[hit.start : hit.end] == "Sheinbaum"
+
+
+def test_hit_span_in_text(spec: Matcher) -> None:
+    text = "Según la presidenta, Claudia  Sheinbaum, la extradición sigue."
+    result = spec.match("Noticias", text)
+    hit = next(h for v in result.verdicts for h in v.hits if h.entry == "sheinbaum")
+    assert (hit.field, hit.term, hit.matched) == ("text", "Claudia Sheinbaum", "Claudia  Sheinbaum")
+    assert text[hit.start : hit.end] == hit.matched
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "field", "matched", "score"),
+    [
+        pytest.param("Sheinbaum", "Sheinbaum", "title", "Sheinbaum", 100, id="title-first"),
+        pytest.param("Sheinbam", "Sheinbaum", "text", "Sheinbaum", 100, id="best-score-first"),
+        pytest.param("x", "Sheinbam then Sheinbaum", "text", "Sheinbaum", 100, id="best-in-text"),
+        pytest.param("Sheinbam", "nothing", "title", "Sheinbam", 94, id="fuzzy-only"),
+    ],
+)
+def test_one_best_hit_per_entry(
+    title: str, text: str, field: str, matched: str, score: int
+) -> None:
+    (verdict,) = one_term("Sheinbaum").match(title, text).verdicts
+    (hit,) = verdict.hits
+    assert (hit.field, hit.matched, hit.score) == (field, matched, score)
+
+
+def test_earliest_hit_wins_a_tie() -> None:
+    text = "one Sheinbaum two Sheinbaum"
+    (verdict,) = one_term("Sheinbaum").match("x", text).verdicts
+    assert verdict.hits[0].start == text.index("Sheinbaum")
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "expected"),
+    [
+        pytest.param("Claudia", "Sheinbaum speaks", None, id="no-phrase-across-fields"),
+        pytest.param("Claudia Sheinbaum", "", "Claudia Sheinbaum", id="in-title"),
+        pytest.param("News", "Claudia Sheinbaum", "Claudia Sheinbaum", id="in-text"),
+    ],
+)
+def test_title_summary_boundary(title: str, text: str, expected: str | None) -> None:
+    assert matched(one_term("Claudia Sheinbaum").match(title, text)) == expected
+
+
+def test_multiple_watchlists() -> None:
+    trade = Watchlist(
+        name="trade",
+        channel="#trade",
+        entries=(Entry(id="usmca", label="USMCA", kind="theme", terms=("USMCA", "T-MEC")),),
+    )
+    quiet = Watchlist(
+        name="quiet", entries=(Entry(id="weather", label="Weather", kind="theme", terms=("rain",)),)
+    )
+    matcher = Matcher.compile([watchlist_from_yaml(SPEC_WATCHLIST), quiet, trade])
+    result = matcher.match("Sheinbaum defends USMCA review")
+    assert [(v.watchlist, v.channel, v.alert) for v in result.verdicts] == [
+        ("mexico-security", "#mexico-desk", True),
+        ("trade", "#trade", True),
+    ]
+    assert [v.watchlist for v in result.alerting] == ["mexico-security", "trade"]
+
+
+def test_requires_an_entry_of_another_watchlist() -> None:
+    places = Watchlist(
+        name="places",
+        entries=(Entry(id="mexico", label="Mexico", kind="place", terms=("Mexico",), alert=False),),
+    )
+    themes = Watchlist(
+        name="themes",
+        entries=(
+            Entry(
+                id="tariffs",
+                label="Tariffs",
+                kind="theme",
+                terms=("tariff*",),
+                requires=("mexico",),
+            ),
+        ),
+    )
+    matcher = Matcher.compile([themes, places])
+    assert matcher.match("Tariffs on Mexico").alert
+    assert not matcher.match("Tariffs on Canada").alert
+    assert [v.watchlist for v in matcher.match("Tariffs on Mexico").verdicts] == [
+        "themes",
+        "places",
+    ]
+
+
+def test_excludes_follow_the_entry_fuzzy_threshold() -> None:
+    entry = Entry(
+        id="cartels", label="Cartels", kind="theme", terms=("cartel*",), excludes=("oil cartel",)
+    )
+    matcher = Matcher.compile([Watchlist(name="w", entries=(entry,))])
+    assert not matcher.match("cartel news", "the oil cartell met").alert  # cartell: 1 edit
+
+
+def test_empty_watchlists_and_texts() -> None:
+    assert Matcher.compile([]).match("anything at all", "really") == MatchResult()
+    assert one_term("Sheinbaum").match("", "") == MatchResult()
+
+
+# --- term problems -------------------------------------------------------------------------------
+
+STAR = "use * only at the end of a word (e.g. extradit*)"
+
+
+@pytest.mark.parametrize(
+    ("term", "problem"),
+    [
+        pytest.param("Sheinbaum", None, id="word"),
+        pytest.param("extradit*", None, id="wildcard"),
+        pytest.param("cártel* del Golfo", None, id="wildcard-in-phrase"),
+        pytest.param("/narco-?terror(ism|ist)s?/", None, id="regex"),
+        pytest.param("U.S.", None, id="dotted-acronym"),
+        pytest.param("", "empty term", id="empty"),
+        pytest.param("   ", "empty term", id="blank"),
+        pytest.param(
+            "---",
+            "term has no letters or digits after folding and can never match",
+            id="no-letters",
+        ),
+        pytest.param("*cartel", STAR, id="star-first"),
+        pytest.param("car*tel", STAR, id="star-inside"),
+        pytest.param("cartel**", STAR, id="two-stars"),
+        pytest.param("*", STAR, id="star-alone"),
+        pytest.param(
+            "ex*",
+            "put at least 3 letters before * (ex* would match too many words; e.g. extradit*)",
+            id="short-stem",
+        ),
+        pytest.param(
+            "/narco-(terror/",
+            "invalid regular expression: missing ), unterminated subpattern at position 7",
+            id="regex-invalid",
+        ),
+        pytest.param("//", "empty regular expression", id="regex-empty"),
+        pytest.param(
+            "/a?/",
+            "regular expression matches empty text, so it would match every story",
+            id="regex-matches-everything",
+        ),
+        pytest.param(
+            "/narco",
+            "a regular expression must end with / too (e.g. /narco-?terror(ism|ist)s?/)",
+            id="regex-unclosed",
+        ),
+    ],
+)
+def test_term_problem(term: str, problem: str | None) -> None:
+    assert term_problem(term) == problem
+
+
+def test_term_problem_of_a_non_string() -> None:
+    assert term_problem(1910) == "term 1910 is not text: put it in quotes"  # type: ignore[arg-type]
+
+
+def test_compile_refuses_a_bad_term() -> None:
+    entry = Entry(id="bad", label="Bad", kind="theme", terms=("Sheinbaum", "/(/"), line=7)
+    with pytest.raises(ConfigError) as caught:
+        Matcher.compile([Watchlist(name="w", entries=(entry,))])
+    (problem,) = caught.value.problems
+    assert problem.line == 7
+    assert "entry 'bad'" in problem.where
+    assert problem.message.startswith("invalid regular expression")
+
+
+# --- robustness and the fast word splitter -------------------------------------------------------
+
+_TRICKY = st.text(
+    alphabet=st.sampled_from([*"abS s'’-–.,_ÁéñİΣςßﬁ`\"“7\t\n|", "\u0301", "\ud800"]),
+    max_size=40,
+)
+
+
+def test_results_survive_the_word_memo_starting_over(monkeypatch: pytest.MonkeyPatch) -> None:
+    watchlists = [
+        watchlist_from_yaml(SPEC_WATCHLIST),
+        Watchlist(name="w", entries=(Entry(id="cjng", label="CJNG", kind="org", terms=("CJNG",)),)),
+    ]
+    stories = [
+        ("CJNG", ""),
+        ("CJNG news today", "Sheinbam said."),  # a known word, then new ones: the memo resets
+        ("OPEC cartel", "Mexico to extradite CJNG boss"),
+    ]
+    expected = [Matcher.compile(watchlists).match(t, s, explain=True) for t, s in stories]
+    assert all(result.verdicts for result in expected)
+    monkeypatch.setattr("watchbot.matcher._MEMO_LIMIT", 1)
+    fresh = Matcher.compile(watchlists)
+    for _ in range(3):
+        assert [fresh.match(t, s, explain=True) for t, s in stories] == expected
+    assert len(fresh._memo_low) < 20
+
+
+@given(st.text(), st.text())
+def test_match_never_raises(title: str, text: str) -> None:
+    matcher = Matcher.compile([watchlist_from_yaml(SPEC_WATCHLIST)])
+    assert isinstance(matcher.match(title, text, explain=True), MatchResult)
+
+
+@given(_TRICKY | st.text())
+def test_split_words_agrees_with_tokenize(text: str) -> None:
+    case, low = split_words(text)
+    assert case == [t.word for t in tokenize(text)]
+    assert len(low) == len(case)
+
+
+@given(_TRICKY | st.text(), _TRICKY | st.text())
+def test_word_spans_agree_with_tokenize(title: str, text: str) -> None:
+    from watchbot.matcher import _SPLIT_LOW, _split  # the matcher's own splitting
+
+    mapped, lows = _split(title, text, _SPLIT_LOW)
+    words = _Words(title, text, mapped, lows, lows.index("|"))
+    for field_name, value in (("title", title), ("text", text)):
+        spans = [(t.start, t.end) for t in tokenize(value)]
+        for i, (start, _) in enumerate(spans):
+            for j in range(i, len(spans)):
+                assert words.span(field_name, i, j) == (start, spans[j][1])
+
+
+@given(st.sampled_from(["Sheinbaum", "Sheinbam", "CJNG", "cárteles", "Mexico’s"]), _TRICKY)
+def test_matched_text_is_the_source_slice(word: str, noise: str) -> None:
+    matcher = Matcher.compile(
+        [
+            Watchlist(
+                name="w",
+                entries=(
+                    Entry(id="e", label="E", kind="theme", terms=("Sheinbaum", "CJNG", "cártel*")),
+                    Entry(id="m", label="M", kind="place", terms=("Mexico",)),
+                ),
+            )
+        ]
+    )
+    title = f"{noise} {word} {noise}"
+    for verdict in matcher.match(title, title).verdicts:
+        for hit in verdict.hits:
+            assert title[hit.start : hit.end] == hit.matched
