@@ -392,6 +392,22 @@ def feeds(config_file: Path | None) -> None:
     )
 
 
+T = TypeVar("T")
+
+
+def _with_progress(items: list[T], *, label: str, long: int = 2000) -> Iterator[T]:
+    """`items`, with a progress bar on stderr when it is a terminal and the run is long."""
+    if len(items) < long:
+        yield from items
+        return
+    if not sys.stderr.isatty():
+        click.echo(f"watchbot: {label} {len(items)} stories…", err=True)
+        yield from items
+        return
+    with click.progressbar(items, label=label, file=sys.stderr) as bar:
+        yield from bar
+
+
 def _ago(when: datetime | None, now: datetime) -> str:
     if when is None:
         return "never"
@@ -433,18 +449,14 @@ def backtest(config_file: Path | None, since: str, show: int) -> None:
     finally:
         store.close()
     gained, lost, would, did = [], [], 0, 0
-    progress = sys.stderr.isatty() and len(stories) > 2000
-    with click.progressbar(
-        stories, label="replaying", file=sys.stderr if progress else open(os.devnull, "w")
-    ) as bar:
-        for stored in bar:
-            alert = matcher.match(stored.story.title, stored.story.text).alert
-            would += alert
-            did += stored.alerted
-            if alert and not stored.alerted:
-                gained.append(stored)
-            elif stored.alerted and not alert:
-                lost.append(stored)
+    for stored in _with_progress(stories, label="replaying"):
+        alert = matcher.match(stored.story.title, stored.story.text).alert
+        would += alert
+        did += stored.alerted
+        if alert and not stored.alerted:
+            gained.append(stored)
+        elif stored.alerted and not alert:
+            lost.append(stored)
     click.echo(
         f"replayed {len(stories)} stories from the last {since}: {would} would alert now, "
         f"{did} did alert (or were threaded) then"
