@@ -35,6 +35,7 @@ import gzip
 import hashlib
 import json
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -298,7 +299,6 @@ _API_METHODS = {
     "conversations.list",
     "conversations.replies",
 }
-_TS_BASE_MICROS = 1_764_288_000 * 1_000_000  # 2025-11-28T00:00:00Z
 _WEBHOOK_PATH = "/webhook/T000/B000/XXXX"
 _AUTH_TEST = {
     "team": "test",
@@ -324,7 +324,7 @@ class SlackServer(_LocalServer):
             str, deque[tuple[str, Any]]
         ] = {}  # method -> ("fail"|"drop"|"hold", arg)
         self._holds: list[threading.Event] = []
-        self._seq = 0
+        self._last_micros = 0
 
     def stop(self) -> None:
         self._stopping.set()  # before release(), so held requests close without answering
@@ -543,8 +543,9 @@ class SlackServer(_LocalServer):
             return json.loads(value) if isinstance(value, str) and value[:1] in "[{" else value
 
         with self._cond:
-            self._seq += 1
-            micros = _TS_BASE_MICROS + self._seq * 100
+            # like Slack: ts is the posting time, unique and increasing within the channel
+            micros = max(int(time.time() * 1_000_000), self._last_micros + 100)
+            self._last_micros = micros
             message = {
                 "channel": channel,
                 "text": p.get("text"),

@@ -326,7 +326,10 @@ def test_slack_outage_keeps_alerts_pending_until_the_next_cycle(
     assert "kept pending" in down.stderr
     assert slack_server.posts() == []
     assert rows(config, "SELECT status FROM alerts") == [("pending",)]
+    health = watchbot("feeds", "--config", str(config)).stdout
+    assert "1 pending" in health and "last delivery error: " in health
 
+    slack_server.reset()  # Slack is back
     up = watchbot("poll", "--config", str(config), env=slack_env())  # nothing due: delivery only
     assert up.returncode == 0, up.stderr
     assert len(slack_server.posts()) == 1
@@ -541,3 +544,23 @@ def test_backtest_shows_what_a_watchlist_edit_gains_and_loses(
     assert "replayed 3 stories from the last 1d: 1 would alert now, 1 did alert" in result.stdout
     assert "new alerts gained: 1\n  + A: García Harfuch briefs senators" in result.stdout
     assert "alerts lost: 1\n  - A: Sheinbaum defends sending 37 cartel members" in result.stdout
+
+
+def test_same_link_with_trackers_from_another_feed_is_not_alerted_again(
+    tmp_path: Path, feed_server: FeedServer, slack_server: SlackServer
+) -> None:
+    feed_server.set("/a.xml", rss([STORY]))
+    copy = Item(
+        "Sheinbaum defends cartel transfer (syndicated)",
+        guid="other-guid",
+        link="HTTPS://A.EXAMPLE.COM/1?fbclid=xyz&gclid=1#top",
+    )
+    feed_server.set("/b.xml", rss([copy]))
+    config = write_setup(
+        tmp_path,
+        [("A", feed_server.url_for("/a.xml")), ("B", feed_server.url_for("/b.xml"))],
+        slack=slack_block(slack_server),
+    )
+    assert watchbot("poll", "--config", str(config), env=slack_env()).returncode == 0
+    assert len(slack_server.posts()) == 1
+    assert rows(config, "SELECT COUNT(*) FROM items") == [(1,)]  # one item, seen twice

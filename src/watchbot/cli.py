@@ -365,6 +365,7 @@ def feeds(config_file: Path | None) -> None:
     try:
         states = store.feed_states()
         counts = store.counts()
+        pending_error = store.pending_error()
     finally:
         store.close()
     now = utc_now()
@@ -390,6 +391,8 @@ def feeds(config_file: Path | None) -> None:
         f"alerts: {counts.get('sent', 0)} sent, {pending} pending, {counts.get('related', 0)} "
         f"related recorded; {counts.get('items', 0)} items stored"
     )
+    if pending and pending_error:
+        click.echo(f"last delivery error: {pending_error}")
 
 
 T = TypeVar("T")

@@ -58,6 +58,7 @@ class FeedOutcome:
     alerts: int = 0  # new top-level alerts recorded
     related: int = 0  # related reports recorded
     not_modified: bool = False
+    item_errors: int = 0  # items skipped by an unexpected error (logged; tried again next poll)
 
     @property
     def ok(self) -> bool:
@@ -199,7 +200,11 @@ class Pipeline:
                 result.stories, key=lambda s: s.published or datetime.max.replace(tzinfo=UTC)
             )
             for story in ordered:
-                self._record_story(feed, story, now, first_poll, outcome)
+                try:
+                    self._record_story(feed, story, now, first_poll, outcome)
+                except Exception:  # one bad item must not cost the feed's other items
+                    log.exception("feed %r: item %r could not be processed", feed.name, story.title)
+                    outcome.item_errors += 1
             if result.permanent_redirect and result.final_url:
                 log.info("feed %r moved permanently to %s", feed.name, result.final_url)
             self.store.record_fetch_success(
@@ -306,6 +311,10 @@ class Pipeline:
                     report.errors.append(str(e))
                     failed_channels.add(alert.channel)
                     log.warning("alert %d: %s (kept pending)", alert.id, e)
+                except Exception as e:  # a bug must not stop the other alerts
+                    log.exception("alert %d: unexpected error (kept pending)", alert.id)
+                    self.store.mark_attempt_failed(alert.id, f"{e.__class__.__name__}: {e}")
+                    report.errors.append(f"alert {alert.id}: {e.__class__.__name__}: {e}")
         return report
 
     def _deliver(self, alert: StoredAlert, report: DeliveryReport) -> None:
@@ -326,7 +335,7 @@ class Pipeline:
             message = alert_message(alert.story, verdicts, alert.channel, alert.story_key)
         maybe_posted = alert.attempts > 0
         self.store.mark_attempt(alert.id)
-        ts = self.poster.post(message, maybe_posted=maybe_posted)
+        ts = self.poster.post(message, maybe_posted=maybe_posted, since=alert.created)
         self.store.mark_sent(alert.id, ts, self.clock())
         if alert.parent_id is None:
             report.sent += 1

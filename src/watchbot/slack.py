@@ -45,7 +45,15 @@ AUTH_ERRORS = frozenset(
         "no_active_hooks",
     }
 )
-MAX_ATTEMPTS = 4
+MAX_ATTEMPTS = 3  # per alert per cycle; what still fails is retried next cycle
+
+
+def _backoff(attempt: int) -> float:
+    """Seconds to wait after failed attempt `attempt` (0-based): short, as the next cycle
+    retries anyway and one stuck alert must not hold up a cron run."""
+    return 0.5 * 2**attempt
+
+
 MAX_RETRY_AFTER = 120.0  # seconds; a longer Retry-After leaves the alert for the next cycle
 
 
@@ -158,9 +166,12 @@ class Poster(Protocol):
     def check(self) -> None:
         """Raise SlackAuthError if Slack refuses our credentials."""
 
-    def post(self, message: Message, *, maybe_posted: bool = False) -> str | None:
+    def post(
+        self, message: Message, *, maybe_posted: bool = False, since: datetime | None = None
+    ) -> str | None:
         """Post and return the message's ts (None where Slack gives none). `maybe_posted`: an
-        earlier attempt may have reached Slack; look for it before posting again."""
+        earlier attempt may have reached Slack; look for it (posted after `since`, when given)
+        before posting again."""
         ...
 
 
@@ -176,7 +187,9 @@ class ConsolePoster:
     def check(self) -> None:
         return None
 
-    def post(self, message: Message, *, maybe_posted: bool = False) -> str | None:
+    def post(
+        self, message: Message, *, maybe_posted: bool = False, since: datetime | None = None
+    ) -> str | None:
         self._count += 1
         text = console_text(message)
         parent = self._titles.get(message.thread_ts or "")
@@ -230,11 +243,13 @@ class WebApiPoster:
         except (SlackClientError, OSError) as e:
             raise DeliveryError(f"cannot reach Slack: {e.__class__.__name__}: {e}") from e
 
-    def post(self, message: Message, *, maybe_posted: bool = False) -> str | None:
+    def post(
+        self, message: Message, *, maybe_posted: bool = False, since: datetime | None = None
+    ) -> str | None:
         last = "no attempt made"
         for attempt in range(MAX_ATTEMPTS):
             if maybe_posted:
-                found = self._find(message)
+                found = self._find(message, since)
                 if found:
                     return found
             try:
@@ -263,7 +278,7 @@ class WebApiPoster:
                     continue
                 if status >= 500:
                     maybe_posted, last = True, f"Slack server error HTTP {status}"
-                    self.sleep(min(2**attempt, 30))
+                    self.sleep(_backoff(attempt))
                     continue
                 if error in AUTH_ERRORS:
                     raise SlackAuthError(_auth_message(error)) from e
@@ -271,7 +286,7 @@ class WebApiPoster:
             except (SlackClientError, OSError) as e:
                 # the post may have reached Slack: look before posting again
                 maybe_posted, last = True, f"{e.__class__.__name__}: {e}"
-                self.sleep(min(2**attempt, 30))
+                self.sleep(_backoff(attempt))
                 continue
             if self.channels is not None and response.get("channel"):
                 self.channels.remember_channel(message.channel, str(response["channel"]))
@@ -306,8 +321,9 @@ class WebApiPoster:
                 break
         return None
 
-    def _find(self, message: Message) -> str | None:
-        """The ts of a message already in the channel carrying this story's metadata."""
+    def _find(self, message: Message, since: datetime | None) -> str | None:
+        """The ts of a message already in the channel carrying this story's metadata, looking
+        only at what was posted after `since` (less a margin for clock skew)."""
         try:
             channel = self._channel_id(message.channel)
             if channel is None:
@@ -317,7 +333,10 @@ class WebApiPoster:
                     self.client.conversations_replies, channel=channel, ts=message.thread_ts
                 )
             else:
-                pages = self._pages(self.client.conversations_history, channel=channel, limit=200)
+                oldest = f"{since.timestamp() - 600:.6f}" if since else None
+                pages = self._pages(
+                    self.client.conversations_history, channel=channel, limit=200, oldest=oldest
+                )
             for messages in pages:
                 for msg in messages:
                     meta = msg.get("metadata") or {}
@@ -368,7 +387,9 @@ class WebhookPoster:
     def check(self) -> None:
         return None  # a webhook cannot be tested without posting
 
-    def post(self, message: Message, *, maybe_posted: bool = False) -> str | None:
+    def post(
+        self, message: Message, *, maybe_posted: bool = False, since: datetime | None = None
+    ) -> str | None:
         last = "no attempt made"
         for attempt in range(MAX_ATTEMPTS):
             try:
@@ -394,7 +415,7 @@ class WebhookPoster:
                 continue
             if response.status_code >= 500:
                 last = f"HTTP {response.status_code}"
-                self.sleep(min(2**attempt, 30))
+                self.sleep(_backoff(attempt))
                 continue
             if body in AUTH_ERRORS or response.status_code in (401, 403, 404):
                 raise SlackAuthError(

@@ -496,6 +496,15 @@ class Store:
             ).fetchall()
         return [(r[0], r[1], _dt(r[2]) or since) for r in rows]
 
+    def pending_error(self) -> str | None:
+        """The latest delivery error of an alert still pending, for `watchbot feeds`."""
+        with self._lock:
+            row = self.conn.execute(
+                "SELECT last_error FROM alerts WHERE status = 'pending' AND last_error IS NOT NULL"
+                " ORDER BY id DESC LIMIT 1"
+            ).fetchone()
+        return row[0] if row else None
+
     def counts(self) -> dict[str, int]:
         with self._lock:
             rows = self.conn.execute(
