@@ -51,7 +51,7 @@ MAX_ATTEMPTS = 3  # per alert per cycle; what still fails is retried next cycle
 def _backoff(attempt: int) -> float:
     """Seconds to wait after failed attempt `attempt` (0-based): short, as the next cycle
     retries anyway and one stuck alert must not hold up a cron run."""
-    return 0.5 * 2**attempt
+    return 0.5 * float(2**attempt)
 
 
 MAX_RETRY_AFTER = 120.0  # seconds; a longer Retry-After leaves the alert for the next cycle
