@@ -189,3 +189,19 @@ def test_a_feed_that_cannot_be_read_does_not_stop_the_other(setup: Setup) -> Non
     assert len(setup.slack.posts()) == 1
     state = setup.store.feed_state("A")
     assert state is not None and state.last_error and state.last_success is None
+
+
+def test_each_other_outlet_appears_once_in_a_thread_and_copies_are_only_recorded(
+    setup: Setup,
+) -> None:
+    setup.feed("a", [SHEINBAUM])
+    setup.cycle()
+    setup.clock.advance(timedelta(hours=1))
+    republished = Item("Sheinbaum defends sending 37 cartel members to US", guid="a1-again")
+    second_b = Item("Sheinbaum: envío de 37 miembros de cárteles a EU fue soberano", guid="b2")
+    setup.feed("a", [republished])
+    setup.feed("b", [REPORT_B, second_b])
+    setup.cycle()
+    first, reply = setup.slack.posts()
+    assert reply["thread_ts"] == first["ts"] and reply["text"].startswith("Also reported by B")
+    assert sorted(setup.statuses()) == ["related", "related", "sent", "sent"]

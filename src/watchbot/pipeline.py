@@ -238,7 +238,7 @@ class Pipeline:
             result = self.matcher.match(story.title, story.text)
             if result.alert:
                 sig = signature(story.title, story.text)
-                alerts = self._plan_alerts(result.alerting, sig, now)
+                alerts = self._plan_alerts(story, result.alerting, sig, now)
         ids = self.store.record_item(story, keys, now=now, alertable=alertable, alerts=alerts)
         for alert, alert_id in zip(alerts, ids, strict=True):
             if alert_id is None:
@@ -251,10 +251,11 @@ class Pipeline:
                 out.related += 1
 
     def _plan_alerts(
-        self, verdicts: Sequence[WatchlistVerdict], sig: Signature, now: datetime
+        self, story: Story, verdicts: Sequence[WatchlistVerdict], sig: Signature, now: datetime
     ) -> list[NewAlert]:
         """One alert per channel; a report of a story already alerted in that channel within
-        the window becomes a related report of that alert."""
+        the window becomes a related report of that alert. Only other outlets' reports go in the
+        thread, each outlet once: a republished copy from an outlet already there is recorded."""
         by_channel: dict[str, list[WatchlistVerdict]] = {}
         for verdict in verdicts:
             channel = self._channels.get(verdict.watchlist) or self.config.slack.channel
@@ -265,13 +266,18 @@ class Pipeline:
             if parent is None:
                 alerts.append(NewAlert(channel, verdicts_to_json(group), signature_to_json(sig)))
                 continue
-            thread = self.config.dedup.related is RelatedMode.THREAD and self.poster.can_thread
+            parent_id = int(str(parent))
+            thread = (
+                self.config.dedup.related is RelatedMode.THREAD
+                and self.poster.can_thread
+                and story.feed not in self.store.thread_feeds(parent_id)
+            )
             alerts.append(
                 NewAlert(
                     channel,
                     verdicts_to_json(group),
                     None,
-                    parent_id=int(str(parent)),
+                    parent_id=parent_id,
                     status=AlertStatus.PENDING if thread else "related",
                 )
             )

@@ -496,6 +496,16 @@ class Store:
             ).fetchall()
         return [(r[0], r[1], _dt(r[2]) or since) for r in rows]
 
+    def thread_feeds(self, alert_id: int) -> set[str]:
+        """The outlets already in an alert's thread: its own and those of its related reports."""
+        with self._lock:
+            rows = self.conn.execute(
+                "SELECT items.feed FROM alerts JOIN items ON items.id = alerts.item_id"
+                " WHERE alerts.id = ? OR alerts.parent_id = ?",
+                (alert_id, alert_id),
+            ).fetchall()
+        return {row[0] for row in rows}
+
     def pending_error(self) -> str | None:
         """The latest delivery error of an alert still pending, for `watchbot feeds`."""
         with self._lock:
