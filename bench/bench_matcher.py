@@ -34,6 +34,7 @@ from rapidfuzz import fuzz
 from watchbot.matcher import Matcher
 from watchbot.models import Entry, Watchlist
 from watchbot.text import fold
+from watchbot.watchlist import load_watchlists
 
 
 def _words(text: str) -> list[str]:
@@ -179,31 +180,7 @@ def person_watchlist(names: Sequence[str]) -> Watchlist:
 def load_default() -> list[Watchlist] | None:
     if not DEFAULT_WATCHLIST.exists():
         return None
-    try:
-        from watchbot.watchlist import load_watchlists
-    except ImportError:
-        load_watchlists = None
-    if load_watchlists is not None:
-        return list(load_watchlists(DEFAULT_WATCHLIST))
-    import yaml
-
-    raw = yaml.safe_load(DEFAULT_WATCHLIST.read_text(encoding="utf-8"))
-    entries = []
-    for e in raw["entries"]:
-        fuzzy = e.get("fuzzy", 90)
-        entries.append(
-            Entry(
-                id=e["id"],
-                label=e.get("label", e["id"]),
-                kind=e.get("kind", "theme"),
-                terms=tuple(e["terms"]),
-                requires=tuple(e.get("requires", ())),
-                excludes=tuple(e.get("excludes", ())),
-                alert=e.get("alert", True),
-                fuzzy=None if fuzzy is False else (90 if fuzzy is True else int(fuzzy)),
-            )
-        )
-    return [Watchlist(name=raw["name"], entries=tuple(entries), channel=raw.get("channel"))]
+    return load_watchlists(DEFAULT_WATCHLIST)
 
 
 # --- the three contenders ------------------------------------------------------------------------

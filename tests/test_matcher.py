@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -13,6 +10,7 @@ from watchbot.errors import ConfigError
 from watchbot.matcher import Matcher, _Words, split_words, term_problem
 from watchbot.models import Entry, MatchResult, Watchlist
 from watchbot.text import tokenize
+from watchbot.watchlist import parse_watchlist
 
 SPEC_WATCHLIST = """
 name: mexico-security
@@ -42,23 +40,7 @@ entries:
 
 
 def watchlist_from_yaml(text: str) -> Watchlist:
-    raw: dict[str, Any] = yaml.safe_load(text)
-    entries = []
-    for e in raw["entries"]:
-        fuzzy = e.get("fuzzy", 90)
-        entries.append(
-            Entry(
-                id=e["id"],
-                label=e.get("label", e["id"]),
-                kind=e.get("kind", "theme"),
-                terms=tuple(e["terms"]),
-                requires=tuple(e.get("requires", ())),
-                excludes=tuple(e.get("excludes", ())),
-                alert=e.get("alert", True),
-                fuzzy=None if fuzzy is False else fuzzy,
-            )
-        )
-    return Watchlist(name=raw["name"], entries=tuple(entries), channel=raw.get("channel"))
+    return parse_watchlist(text)
 
 
 def one_term(term: str, fuzzy: int | None = 90) -> Matcher:

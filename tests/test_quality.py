@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from watchbot.matcher import Matcher
-from watchbot.models import Entry, Watchlist
+from watchbot.models import Watchlist
+from watchbot.watchlist import load_watchlists
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -31,41 +31,7 @@ DEFAULT_WATCHLIST = ROOT / "watchlists" / "mexico-security.yaml"
 
 
 def load(path: Path) -> list[Watchlist]:
-    """The watchlists in `path`: watchbot's own loader when there is one, else a plain reading."""
-    try:
-        from watchbot.watchlist import load_watchlists
-    except ImportError:
-        return [_plain_watchlist(path)]
     return load_watchlists(path)
-
-
-def _plain_watchlist(path: Path) -> Watchlist:
-    raw: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
-
-    def fuzzy(value: Any) -> int | None:
-        if value is False:
-            return None
-        return 90 if value is True or value is None else int(value)
-
-    return Watchlist(
-        name=raw["name"],
-        description=raw.get("description", ""),
-        channel=raw.get("channel"),
-        path=path,
-        entries=tuple(
-            Entry(
-                id=e["id"],
-                label=e.get("label", e["id"]),
-                kind=e.get("kind", "theme"),
-                terms=tuple(e["terms"]),
-                requires=tuple(e.get("requires", ())),
-                excludes=tuple(e.get("excludes", ())),
-                alert=e.get("alert", True),
-                fuzzy=fuzzy(e.get("fuzzy")),
-            )
-            for e in raw["entries"]
-        ),
-    )
 
 
 def corpus() -> list[dict[str, Any]]:

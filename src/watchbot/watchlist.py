@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from watchbot.errors import ConfigError, Problem
 from watchbot.matcher import term_problem
 from watchbot.models import Entry, Watchlist
-from watchbot.yamlfile import Loc, YamlDoc, YamlProblem, load_yaml, problems_from
+from watchbot.yamlfile import Loc, YamlDoc, YamlProblem, load_yaml, parse_yaml, problems_from
 
 DEFAULT_FUZZY = 90
 _ID = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
@@ -229,23 +229,38 @@ def load_watchlists(path: Path) -> list[Watchlist]:
         )
     problems: list[Problem] = []
     docs: list[YamlDoc] = []
-    loaded: list[tuple[_Watchlist, YamlDoc]] = []
     for file in files:
         try:
-            doc = load_yaml(file)
+            docs.append(load_yaml(file))
         except YamlProblem as e:
             problems.append(e.problem)
-            continue
+    return _validate(docs, problems)
+
+
+def parse_watchlist(text: str, path: Path = Path("<watchlist>")) -> Watchlist:
+    """One watchlist from a YAML string, with the same checks as a file (for tests and tools)."""
+    try:
+        doc = parse_yaml(text, path)
+    except YamlProblem as e:
+        raise ConfigError([e.problem]) from e
+    return _validate([doc], [])[0]
+
+
+def _validate(docs: list[YamlDoc], problems: list[Problem]) -> list[Watchlist]:
+    """Check parsed watchlist files, each alone and all together; every problem at once."""
+    valid: list[YamlDoc] = []
+    loaded: list[tuple[_Watchlist, YamlDoc]] = []
+    for doc in docs:
         if not isinstance(doc.data, dict):
-            problems.append(Problem(file, 1, "", "expected a mapping with name and entries"))
+            problems.append(Problem(doc.path, 1, "", "expected a mapping with name and entries"))
             continue
-        docs.append(doc)
+        valid.append(doc)
         problems.extend(_term_problems(doc))
         try:
             loaded.append((_Watchlist.model_validate(doc.data), doc))
         except ValidationError as e:
             problems.extend(_with_entry_ids(problems_from(e, doc, _Watchlist), doc))
-    problems.extend(_cross_problems(docs))
+    problems.extend(_cross_problems(valid))
     if problems:
         raise ConfigError(sorted(problems, key=lambda p: (str(p.path), p.line or 0)))
     return [_to_watchlist(raw, doc) for raw, doc in loaded]

@@ -61,6 +61,11 @@ def load_yaml(path: Path) -> YamlDoc:
         raise YamlProblem(Problem(path, None, "", "file not found")) from e
     except (OSError, UnicodeDecodeError) as e:
         raise YamlProblem(Problem(path, None, "", f"cannot read: {e}")) from e
+    return parse_yaml(source, path)
+
+
+def parse_yaml(source: str, path: Path) -> YamlDoc:
+    """`load_yaml` for YAML already read; `path` names it in messages."""
     loader = yaml.SafeLoader(source)
     try:
         node = loader.get_single_node()
