@@ -92,7 +92,7 @@ def test_alert_message_has_link_outlet_time_reasons_and_escaped_excerpt() -> Non
     assert headline.startswith("*<https://news.example.com/a?x=1&y=2|&lt;!channel&gt; Sheinbaum")
     assert "&lt;@U123&gt;" in headline and "<!channel>" not in blocks and "<@U123>" not in blocks
     assert "Wire &lt;Desk&gt; · 2026-01-20 14:05 UTC" in blocks
-    assert "*mexico-security*: Cartels (“cartels”), Claudia Sheinbaum (“Sheinbaum”)" in blocks
+    assert "*mexico-security*: Cartels (“cartels”) — context: Claudia Sheinbaum" in blocks
     excerpt = message.blocks[3]["text"]["text"]
     assert len(excerpt) <= 281 and excerpt.endswith("…")
     assert "[mexico-security]" in message.text and "&lt;!channel&gt;" in message.text

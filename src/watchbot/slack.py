@@ -84,10 +84,14 @@ def _reasons(verdicts: Sequence[WatchlistVerdict]) -> list[str]:
     """One line per watchlist: its matched entries and the words that matched."""
     lines = []
     for verdict in verdicts:
-        # what fired first; context entries (alert: false) after, as the setting
-        hits = sorted(verdict.hits, key=lambda h: h.context)
-        entries = ", ".join(f"{escape(h.label)} (“{escape(h.matched)}”)" for h in hits)
-        lines.append(f"*{escape(verdict.watchlist)}*: {entries}")
+        fired = [
+            f"{escape(h.label)} (“{escape(h.matched)}”)" for h in verdict.hits if not h.context
+        ]
+        setting = [escape(h.label) for h in verdict.hits if h.context]  # alert: false entries
+        line = f"*{escape(verdict.watchlist)}*: {', '.join(fired)}"
+        if setting:
+            line += f" — context: {', '.join(setting)}"
+        lines.append(line)
     return lines
 
 
