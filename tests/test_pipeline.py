@@ -137,6 +137,9 @@ def test_reply_waits_for_its_first_alert_then_threads(setup: Setup) -> None:
     assert setup.statuses() == ["pending", "pending"]
 
     setup.slack.reset()  # Slack is back: no more injected faults
+    setup.pipeline.deliver_pending()  # too soon: deliveries pause after a failure
+    assert setup.slack.posts() == []
+    setup.clock.advance(timedelta(minutes=1))
     setup.pipeline.deliver_pending()
     first, reply = setup.slack.posts()
     assert first["thread_ts"] is None and reply["thread_ts"] == first["ts"]

@@ -13,7 +13,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 
@@ -43,6 +43,7 @@ from watchbot.store import NewAlert, Store, StoredAlert, verdicts_from_json, ver
 log = logging.getLogger("watchbot")
 
 Clock = Callable[[], datetime]
+DELIVERY_PAUSE = timedelta(seconds=45)
 
 
 def utc_now() -> datetime:
@@ -123,7 +124,9 @@ class Pipeline:
         self.poster = poster
         self.clock = clock
         self.client = client or make_client()
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # recording: matcher, related indexes, items
+        self._delivery_lock = threading.Lock()  # posting: one thread at a time
+        self._pause_until: datetime | None = None  # after a failed delivery, let Slack recover
         self._related: dict[str, RelatedIndex] = {}
         self._channels = {w.name: w.channel or config.slack.channel for w in watchlists}
 
@@ -298,9 +301,16 @@ class Pipeline:
     # --- delivery -------------------------------------------------------------------------------
 
     def deliver_pending(self) -> DeliveryReport:
-        """Post every pending alert, oldest first. What fails stays pending for the next cycle."""
+        """Post every pending alert, oldest first. What fails stays pending for the next cycle.
+
+        Posting has its own lock, so a slow or unreachable Slack never holds up fetching and
+        recording; after a failure, deliveries pause for `DELIVERY_PAUSE` (the daemon's retry
+        job comes back every minute) instead of every feed's poll hitting Slack again."""
         report = DeliveryReport()
-        with self._lock:
+        with self._delivery_lock:
+            if self._pause_until is not None and self.clock() < self._pause_until:
+                return report
+            self._pause_until = None
             failed_channels: set[str] = set()
             for alert in self.store.pending_alerts():
                 if alert.channel in failed_channels:
@@ -321,6 +331,8 @@ class Pipeline:
                     log.exception("alert %d: unexpected error (kept pending)", alert.id)
                     self.store.mark_attempt_failed(alert.id, f"{e.__class__.__name__}: {e}")
                     report.errors.append(f"alert {alert.id}: {e.__class__.__name__}: {e}")
+            if report.errors or report.auth_error:
+                self._pause_until = self.clock() + DELIVERY_PAUSE
         return report
 
     def _deliver(self, alert: StoredAlert, report: DeliveryReport) -> None:
