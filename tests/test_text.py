@@ -82,6 +82,8 @@ def test_tokenize_lower_and_words() -> None:
         pytest.param("  spaced \n\t out  ", "spaced out", id="whitespace-plain"),
         pytest.param("&eacute;xito", "éxito", id="named-entity"),
         pytest.param("", "", id="empty"),
+        pytest.param("red\x1b[31m alert\x07", "red[31m alert", id="terminal-escapes-removed"),
+        pytest.param("a&#27;[2Jb", "a[2Jb", id="escaped-control-removed"),
     ],
 )
 def test_strip_html(html: str, text: str) -> None:

@@ -124,16 +124,20 @@ class _TextExtractor(HTMLParser):
 
 
 _SPACE = re.compile(r"\s+")
+# control characters (C0, DEL, C1) other than whitespace: a feed must not be able to send
+# terminal escape sequences to whoever reads `watchbot poll` output
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 
 
 def strip_html(html: str) -> str:
-    """Plain text of an HTML fragment: tags dropped, entities decoded, whitespace collapsed."""
-    if "<" not in html and "&" not in html:
-        return _SPACE.sub(" ", html).strip()
-    parser = _TextExtractor()
-    parser.feed(html)
-    parser.close()
-    return _SPACE.sub(" ", "".join(parser.parts)).strip()
+    """Plain text of an HTML fragment: tags dropped, entities decoded, control characters
+    removed, whitespace collapsed."""
+    if "<" in html or "&" in html:
+        parser = _TextExtractor()
+        parser.feed(html)
+        parser.close()
+        html = "".join(parser.parts)
+    return _SPACE.sub(" ", _CONTROL.sub("", html)).strip()
 
 
 def excerpt(text: str, limit: int = 280) -> str:
