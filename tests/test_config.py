@@ -357,3 +357,7 @@ def test_default_config_path(monkeypatch: pytest.MonkeyPatch, env: str | None) -
     else:
         monkeypatch.setenv(CONFIG_ENV, env)
     assert config_path(None) == DEFAULT_CONFIG == Path("config/watchbot.yaml")
+
+
+def test_an_empty_feeds_key_means_no_feeds(write_config: WriteConfig) -> None:
+    assert load_config(write_config("feeds:\n")).feeds == ()

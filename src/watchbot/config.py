@@ -115,6 +115,11 @@ class _Config(_Model):
     slack: _Slack = _Slack()
     dedup: _Dedup = _Dedup()
 
+    @field_validator("feeds", mode="before")
+    @classmethod
+    def _no_feeds_yet(cls, value: Any) -> Any:
+        return [] if value is None else value  # `feeds:` with nothing under it
+
 
 def config_path(explicit: str | os.PathLike[str] | None) -> Path:
     """The config to use: `--config`, else $WATCHBOT_CONFIG, else config/watchbot.yaml."""
