@@ -220,6 +220,16 @@ class Pipeline:
                 moved_to=result.final_url if result.permanent_redirect else None,
                 new_items=outcome.new_items,
             )
+        log.log(
+            logging.INFO if outcome.new_items else logging.DEBUG,
+            "feed %r: %d item(s), %d new, %d alert(s), %d related%s",
+            feed.name,
+            outcome.stories,
+            outcome.new_items,
+            outcome.alerts,
+            outcome.related,
+            " (not modified)" if outcome.not_modified else "",
+        )
         if deliver:
             self.deliver_pending()
         return outcome
@@ -355,6 +365,7 @@ class Pipeline:
         self.store.mark_attempt(alert.id)
         ts = self.poster.post(message, maybe_posted=maybe_posted, since=alert.created)
         self.store.mark_sent(alert.id, ts, self.clock())
+        log.debug("alert %d sent to %s (ts %s)", alert.id, alert.channel, ts)
         if alert.parent_id is None:
             report.sent += 1
         else:
