@@ -93,3 +93,11 @@ def write_setup(
     path = root / "config" / "watchbot.yaml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def line_of(path: Path, needle: str) -> int:
+    """The 1-based number of the first line of `path` that contains `needle`."""
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if needle in line:
+            return number
+    raise AssertionError(f"{needle!r} not in {path}")

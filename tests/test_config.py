@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from factories import line_of
 from watchbot.config import (
     CONFIG_ENV,
     DEFAULT_CONFIG,
@@ -34,14 +35,6 @@ def write_config(tmp_path: Path) -> WriteConfig:
         return path
 
     return write
-
-
-def line_of(path: Path, needle: str) -> int:
-    """The 1-based line of the first line of `path` that contains `needle`."""
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if needle in line:
-            return number
-    raise AssertionError(f"{needle!r} not in {path}")
 
 
 def problems_of(path: Path) -> tuple[Problem, ...]:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from factories import line_of
 from watchbot.errors import ConfigError, Problem
 from watchbot.matcher import term_problem
 from watchbot.models import Entry, Watchlist
@@ -30,14 +31,6 @@ def write_lists(tmp_path: Path) -> WriteLists:
         return folder
 
     return write
-
-
-def line_of(path: Path, needle: str) -> int:
-    """The 1-based line of the first line of `path` that contains `needle`."""
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if needle in line:
-            return number
-    raise AssertionError(f"{needle!r} not in {path}")
 
 
 def problems_of(path: Path) -> tuple[Problem, ...]:
