@@ -2,7 +2,10 @@
 
 Data flows one way::
 
-    Config + Watchlist  →  fetched bytes  →  Story  →  MatchResult  →  Alert  →  store and Slack
+    Config + Watchlist  →  fetched bytes  →  Story  →  MatchResult  →  alert  →  store and Slack
+
+Alerts are named for their direction, as they cross the store's edge: `store.NewAlert` is
+recorded, `store.StoredAlert` is read back to be posted (with `AlertStatus`).
 """
 
 from __future__ import annotations
@@ -169,24 +172,6 @@ class MatchResult:
 
 
 class AlertStatus(StrEnum):
-    PENDING = "pending"
-    SENT = "sent"
-    FAILED = "failed"
-
-
-@dataclass(frozen=True)
-class Alert:
-    """One story for one channel: what is recorded before posting and posted after."""
-
-    story: Story
-    story_key: str  # the story's primary identity key, also sent as Slack message metadata
-    channel: str
-    verdicts: tuple[WatchlistVerdict, ...]
-    thread_ts: str | None = None  # set for a related report posted in an earlier alert's thread
-    parent_id: int | None = None  # the alert this one is related to
-    id: int | None = None  # store row id, once recorded
-    created: datetime | None = None
-
-    @property
-    def is_reply(self) -> bool:
-        return self.parent_id is not None
+    PENDING = "pending"  # recorded, not yet posted (retried every cycle until it is)
+    SENT = "sent"  # posted; Slack's ts recorded
+    RELATED = "related"  # a related report recorded and never posted (drop, webhook, same outlet)

@@ -291,7 +291,7 @@ class Pipeline:
                     verdicts_to_json(group),
                     None,
                     parent_id=parent_id,
-                    status=AlertStatus.PENDING if thread else "related",
+                    status=AlertStatus.PENDING if thread else AlertStatus.RELATED,
                 )
             )
         return alerts
@@ -348,11 +348,11 @@ class Pipeline:
     def _deliver(self, alert: StoredAlert, report: DeliveryReport) -> None:
         if alert.parent_id is not None:
             if not self.poster.can_thread:
-                self.store.mark_status(alert.id, "related", "this poster cannot thread")
+                self.store.mark_status(alert.id, AlertStatus.RELATED, "this poster cannot thread")
                 return
             parent = self.store.alert(alert.parent_id)  # fresh: it may have just been sent
             if parent is None or parent.status not in (AlertStatus.PENDING, AlertStatus.SENT):
-                self.store.mark_status(alert.id, "related", "first alert has no thread")
+                self.store.mark_status(alert.id, AlertStatus.RELATED, "first alert has no thread")
                 return
             if parent.ts is None:
                 report.held += 1  # the first alert is not posted yet: reply after it

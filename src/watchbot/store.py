@@ -66,7 +66,7 @@ MIGRATIONS: tuple[str, ...] = (
         item_id     INTEGER REFERENCES items (id) ON DELETE SET NULL,
         story_key   TEXT NOT NULL,
         channel     TEXT NOT NULL,
-        status      TEXT NOT NULL,          -- pending | sent | failed | related
+        status      TEXT NOT NULL,          -- pending | sent | related (see models.AlertStatus)
         parent_id   INTEGER REFERENCES alerts (id) ON DELETE SET NULL,
         story       TEXT NOT NULL,          -- JSON of the Story, to post after a restart
         verdicts    TEXT NOT NULL,          -- JSON of the matching verdicts
@@ -142,7 +142,7 @@ class StoredAlert:
     id: int
     story_key: str
     channel: str
-    status: AlertStatus | str
+    status: AlertStatus
     parent_id: int | None
     story: Story
     verdicts_json: str
@@ -160,7 +160,7 @@ class NewAlert:
     verdicts_json: str
     signature_json: str | None
     parent_id: int | None = None
-    status: str = AlertStatus.PENDING
+    status: AlertStatus = AlertStatus.PENDING
 
 
 @dataclass(frozen=True)
@@ -427,7 +427,7 @@ class Store:
             id=row["id"],
             story_key=row["story_key"],
             channel=row["channel"],
-            status=row["status"],
+            status=AlertStatus(row["status"]),
             parent_id=row["parent_id"],
             story=story_from_json(row["story"]),
             verdicts_json=row["verdicts"],
@@ -473,7 +473,7 @@ class Store:
                 (ts, _iso(now), alert_id),
             )
 
-    def mark_status(self, alert_id: int, status: str, error: str | None = None) -> None:
+    def mark_status(self, alert_id: int, status: AlertStatus, error: str | None = None) -> None:
         """E.g. `related` for a reply a webhook cannot thread: recorded, never posted."""
         with self._transaction() as conn:
             conn.execute(
