@@ -417,11 +417,11 @@ def _ago(when: datetime | None, now: datetime) -> str:
     delta = int((now - when).total_seconds())
     stamp = when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     if delta >= 0:
-        return f"{stamp} ({format_duration_short(delta)} ago)"
-    return f"{stamp} (in {format_duration_short(-delta)})"
+        return f"{stamp} ({_approx(delta)} ago)"
+    return f"{stamp} (in {_approx(-delta)})"
 
 
-def format_duration_short(seconds: int) -> str:
+def _approx(seconds: int) -> str:
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if seconds >= size:
             return f"{seconds // size}{unit}"
