@@ -34,8 +34,8 @@ def load(path: Path) -> list[Watchlist]:
     return load_watchlists(path)
 
 
-def corpus() -> list[dict[str, Any]]:
-    with CORPUS.open(encoding="utf-8") as f:
+def corpus(path: Path = CORPUS) -> list[dict[str, Any]]:
+    with path.open(encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
 
 
@@ -62,10 +62,10 @@ class Score:
         )
 
 
-def score(watchlists: list[Watchlist], label: str) -> Score:
+def score(watchlists: list[Watchlist], label: str, path: Path = CORPUS) -> Score:
     matcher = Matcher.compile(watchlists)
     result = Score([], [], [], [])
-    for item in corpus():
+    for item in corpus(path):
         got = matcher.match(item["title"], item["summary"]).alert
         bucket = {
             (True, True): result.tp,
@@ -132,6 +132,21 @@ def test_default_watchlist_precision_and_recall() -> None:
     message = result.report("watchlists/mexico-security.yaml", "want")
     print("\n" + message)
     assert result.precision >= 0.95 and result.recall >= 0.95, message
+
+
+HELD_OUT = DATA / "matcher_heldout.jsonl"
+
+
+def test_default_watchlist_on_the_blind_held_out_set() -> None:
+    """120 items written by someone who never saw the watchlist or the corpus: the honest
+    estimate for new headlines. Measured when it was written: precision 0.949, recall 0.933.
+    Do not tune the watchlist on this set; write new items into matcher_corpus.jsonl instead,
+    or the figure stops meaning anything."""
+    result = score(load(DEFAULT_WATCHLIST), "want", HELD_OUT)
+    message = result.report("watchlists/mexico-security.yaml on the held-out set", "want")
+    print("\n" + message)
+    assert len(result.tp + result.fp + result.fn + result.tn) == 120
+    assert result.precision >= 0.90 and result.recall >= 0.90, message
 
 
 # --- the shipped watchlist -----------------------------------------------------------------------
