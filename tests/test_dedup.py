@@ -25,6 +25,8 @@ from watchbot.dedup import (
 from watchbot.models import Story
 
 LABELLED = Path(__file__).parent / "data" / "same_story.jsonl"
+# written by someone who never saw the code; used to measure, not to tune word by word
+HELDOUT = Path(__file__).parent / "data" / "same_story_heldout.jsonl"
 T0 = datetime(2025, 7, 1, 12, 0, tzinfo=UTC)
 
 
@@ -190,6 +192,18 @@ def test_item_keys_unchanged_by_title_edits_when_guid_present(before: str, after
         pytest.param("Sheinbaum will send 10 mil troops", {"10000"}, id="mil"),
         pytest.param("Sheinbaum and Trump to meet on Friday", {"@fri"}, id="weekday"),
         pytest.param("Sheinbaum y Trump se reunirán el viernes", {"@fri"}, id="weekday-es"),
+        pytest.param("Detenciones caen a 7 mil 181", {"7181"}, id="mil-and-units"),
+        pytest.param("Llegan 2 mil 300 deportados", {"2300"}, id="mil-and-hundreds"),
+        pytest.param("Demanda de 10 mil millones", {"10"}, id="mil-millones"),
+        pytest.param("Apprehensions fall to 7,181", {"7181"}, id="thousands-comma"),
+        pytest.param("Banxico lowers rate to 8.00%", {"8%"}, id="percent-decimals"),
+        pytest.param("Banxico cuts rate by 50 basis points", {"0.5pp"}, id="basis-points"),
+        pytest.param("Banxico recorta tasa en 50 puntos base", {"0.5pp"}, id="puntos-base"),
+        pytest.param("Banxico cuts rate by half a point", {"0.5pp"}, id="half-point"),
+        pytest.param("Banxico trims by a quarter-point", {"0.25pp"}, id="quarter-point"),
+        pytest.param("Banxico recorta medio punto", {"0.5pp"}, id="medio-punto"),
+        pytest.param("Rate cut of 0.25 percentage points", {"0.25pp"}, id="percentage-points"),
+        pytest.param("Sheinbaum and Trump to meet on Monday", {"@mon"}, id="monday-not-month"),
     ],
 )
 def test_signature_numbers(title: str, numbers: set[str]) -> None:
@@ -217,6 +231,45 @@ def test_signature_names(title: str, text: str, names: set[str]) -> None:
     assert signature(title, text).title_names == names
 
 
+@pytest.mark.parametrize(
+    ("title", "text", "places", "orgs"),
+    [
+        pytest.param(
+            "Explosion at refinery in Salina Cruz", "", {"salina", "cruz"}, set(), id="in-town"
+        ),
+        pytest.param(
+            "Two migrants drown near Piedras Negras",
+            "",
+            {"piedra", "negra"},
+            set(),
+            id="near-two-words",
+        ),
+        pytest.param("Hallan fosa cerca de Culiacán", "", {"culiacan"}, set(), id="cerca-de"),
+        pytest.param("CBP seizes pills at the Pentagon", "", set(), {"cbp", "pentagon"}, id="orgs"),
+        pytest.param("Trump meets Carlos Manzo", "", set(), set(), id="people"),
+        pytest.param("Trump sends troops to Mexico", "", {"mexico"}, set(), id="country"),
+    ],
+)
+def test_signature_name_kinds(title: str, text: str, places: set[str], orgs: set[str]) -> None:
+    sig = signature(title, text)
+    assert sig.places == places
+    assert sig.orgs == orgs
+
+
+@pytest.mark.parametrize(
+    ("title", "kinds"),
+    [
+        pytest.param("20 bodies found, four hanging", {"20|body", "20|find", "4|hang"}, id="en"),
+        pytest.param(
+            "Mexico sends 26 more cartel members", {"26|cartel", "26|member"}, id="filler"
+        ),
+        pytest.param("Trump threatens 30% tariff", {"30%|tariff"}, id="percent"),
+    ],
+)
+def test_signature_number_kinds(title: str, kinds: set[str]) -> None:
+    assert signature(title, "").title_kinds == kinds
+
+
 def test_signature_json_round_trip() -> None:
     sig = signature(
         "México envía 37 miembros de cárteles a EU",
@@ -227,8 +280,33 @@ def test_signature_json_round_trip() -> None:
     assert signature_to_json(signature_from_json(text)) == text
 
 
+def test_signature_from_json_reads_version_1() -> None:
+    """Signatures stored before names had kinds load, with every name a person."""
+    v1 = (
+        '{"v":1,"title":["37","cartel","member","mexico","transfer","us"],'
+        '"body":["cartel","member","mexico","transfer","us"],"title_names":["mexico","us"],'
+        '"names":["mexico","us"],"title_numbers":["37"],"numbers":["37"]}'
+    )
+    sig = signature_from_json(v1)
+    assert sig.title_numbers == {"37"}
+    assert sig.places == sig.orgs == sig.title_kinds == frozenset()
+    assert same_story(sig, signature("México envía 37 miembros de cárteles a EU", ""))
+    assert not same_story(sig, signature("México envía 26 miembros de cárteles a EU", ""))
+    assert signature_to_json(sig).startswith('{"v":2,')
+
+
 @pytest.mark.parametrize(
-    "text", ["", "[]", '{"v": 2}', '{"v": 1, "title": []}', '{"v": 1, "title": [1]}']
+    "text",
+    [
+        "",
+        "[]",
+        '{"v": 2}',
+        '{"v": 3}',
+        '{"v": 1, "title": []}',
+        '{"v": 1, "title": [1]}',
+        '{"v": 2, "title": [], "body": [], "title_names": [], "names": [], "title_numbers": [],'
+        ' "numbers": []}',
+    ],
 )
 def test_signature_from_json_rejects_garbage(text: str) -> None:
     with pytest.raises(ValueError):
@@ -286,6 +364,57 @@ def test_signature_from_json_rejects_garbage(text: str) -> None:
             False,
             id="other-day",
         ),
+        pytest.param(
+            ("Border apprehensions hit record low of 7,181 in March", ""),
+            ("Detenciones en la frontera de EU caen a 7 mil 181 en marzo", ""),
+            True,
+            id="mil-written-count",
+        ),
+        pytest.param(
+            ("Banxico cuts interest rate by half a point to 8%", ""),
+            ("Banxico recorta tasa en 50 puntos base; queda en 8.00%", ""),
+            True,
+            id="half-point-is-50-basis-points",
+        ),
+        pytest.param(
+            ("Banxico cuts rate by 50 basis points to 8%", ""),
+            ("Banxico trims rate by 25 basis points to 7.75%", ""),
+            False,
+            id="other-rate",
+        ),
+        pytest.param(
+            ("20 bodies found in Culiacán, four hanging from a bridge", ""),
+            ("Culiacán: localizan 20 cadáveres, cinco decapitados, junto a puente", ""),
+            True,
+            id="details-of-an-agreed-count",
+        ),
+        pytest.param(
+            ("Hallan 20 cuerpos en Culiacán", ""),
+            ("Localizan siete cuerpos en Culiacán", ""),
+            False,
+            id="other-count",
+        ),
+        pytest.param(
+            ("Trump pauses tariffs after call with Sheinbaum", "The pause lasts a month."),
+            ("Pentagon pauses tariffs after call with Mexico", "The pause lasts a month."),
+            True,
+            id="person-against-body-no-conflict",
+        ),
+        pytest.param(
+            ("Hurricane Erick makes landfall near Pinotepa", "It hit the coast on Thursday."),
+            ("Hurricane Erick makes landfall in Oaxaca", "It hit the coast on Thursday."),
+            False,
+            id="two-places-conflict",
+        ),
+        pytest.param(
+            ("US strike kills 11 on boat from Venezuela", "The boat carried drugs."),
+            (
+                "Ataque de EU contra lancha en el Caribe deja 11 muertos",
+                "La lancha llevaba drogas.",
+            ),
+            True,
+            id="country-against-sea-no-conflict",
+        ),
     ],
 )
 def test_same_story_examples(a: tuple[str, str], b: tuple[str, str], expected: bool) -> None:
@@ -296,8 +425,8 @@ def test_same_story_examples(a: tuple[str, str], b: tuple[str, str], expected: b
 # --- the labelled set ----------------------------------------------------------------------------
 
 
-def load_labelled() -> list[dict[str, str]]:
-    with LABELLED.open(encoding="utf-8") as f:
+def load_labelled(path: Path = LABELLED) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
 
 
@@ -315,8 +444,17 @@ def test_labelled_set_shape() -> None:
     assert {row["lang"] for row in rows} == {"en", "es"}
 
 
-def test_labelled_set_figures() -> None:
-    rows = load_labelled()
+@pytest.mark.parametrize(
+    ("path", "max_near", "max_missed"),
+    [
+        # the set the rules were tuned on: 0 missed, 0 false merges, 0 near merges
+        pytest.param(LABELLED, 0.01, 0.05, id="tuned"),
+        # held out: measured 17/70 missed (24.3%), 3/4,301 false merges, all 3 near (4.5%)
+        pytest.param(HELDOUT, 0.05, 0.30, id="heldout"),
+    ],
+)
+def test_labelled_set_figures(path: Path, max_near: float, max_missed: float) -> None:
+    rows = load_labelled(path)
     sigs = [signature(row["title"], row["summary"]) for row in rows]
     same_pairs = missed = other_pairs = false_merges = near_pairs = near_merges = 0
     examples: list[str] = []
@@ -346,8 +484,8 @@ def test_labelled_set_figures() -> None:
     print(figures, *examples, sep="\n")
     detail = "\n".join([figures, *examples])
     assert false_merges <= 0.01 * other_pairs, detail
-    assert near_merges <= 0.01 * near_pairs, detail
-    assert missed <= 0.05 * same_pairs, detail
+    assert near_merges <= max_near * near_pairs, detail
+    assert missed <= max_missed * same_pairs, detail
 
 
 # --- RelatedIndex --------------------------------------------------------------------------------

@@ -162,7 +162,7 @@ _STOPWORDS = frozenset(
     all any both each few more most other some such only own same too very just also after before
     while amid during against between through up down out off again further once here us s t
     says said say saying told tells tell according news report reports reported today yesterday
-    tomorrow now per via vs ahead amid among around still yet even back near
+    tomorrow now per via vs ahead amid among around still yet even back near mil
     el la lo los las un una uno unos unas y e o u de del al a en con por para sin sobre entre
     hasta desde hacia tras ante bajo que quien quienes cual cuales cuyo cuya como cuando donde
     porque pero sino ni si ya mas muy tambien se su sus le les me mi nos es son fue fueron ser
@@ -198,10 +198,12 @@ _CONCEPTS: dict[str, str] = {
     "extraditado extraditados extradición extradiciones extraditar",
     "transfer": "send sends sent sending envía envia envió envio enviar envían hand hands handed "
     "handover transfer transfers transferred traslada trasladó traslado trasladados "
-    "transfiere entrega entregó entregados expulsa expulsó expel expels expelled",
+    "transfiere entrega entregó entregados expulsa expulsó expel expels expelled delivery "
+    "deliveries entregas",
     "charge": "charge charges charged indict indicts indicted indictment acusa acusó acusado "
     "acusados acusación cargos imputa imputó",
-    "tariff": "tariff tariffs arancel aranceles arancelaria arancelario arancelarias duty duties",
+    "tariff": "tariff tariffs arancel aranceles arancelaria arancelario arancelarias duty duties "
+    "levy levies",
     "fentanyl": "fentanyl fentanilo",
     "border": "border frontera fronteriza fronterizo fronterizos",
     "trade": "trade comercio comercial comerciales",
@@ -213,10 +215,10 @@ _CONCEPTS: dict[str, str] = {
     "terrorism": "terrorism terrorist terrorists terrorismo terrorista terroristas "
     "narcoterrorism narcoterrorismo",
     "arrest": "arrest arrests arrested detiene detienen detenido detenidos detención captura "
-    "capturado capturados capture captured arresto",
+    "capturado capturados capture captured arresto apprehension apprehensions",
     "kill": "kill kills killed killing killings mata matan asesinato asesinatos asesinado "
-    "asesinados muertos muerto muertes dead death deaths murder murdered homicidio homicidios",
-    "attack": "attack attacks ataque ataques ataca",
+    "asesinados asesina asesinan asesinada muertos muerto muertes mueren murieron murió muere dead "
+    "death deaths murder murdered homicidio homicidios lethal letal fallecen fallecidos",
     "troop": "troop troops tropas soldier soldiers soldados military militar militares army "
     "ejército",
     "meet": "meet meets meeting reunión reunion reúne reunirá met",
@@ -224,15 +226,29 @@ _CONCEPTS: dict[str, str] = {
     "treasury": "treasury tesoro ofac",
     "migrant": "migrant migrants migrante migrantes immigrant immigrants inmigrante inmigrantes",
     "deport": "deport deports deported deportation deportations deporta deportados deportación "
-    "deportaciones",
+    "deportaciones repatriate repatriated repatriation repatriations repatriado repatriados "
+    "repatriación repatriaciones",
     "steel": "steel acero",
     "aluminum": "aluminum aluminium aluminio",
     "vehicle": "car cars auto autos vehicle vehicles automotive automotriz vehículos vehículo "
     "automakers automotrices",
     "review": "review revisión revision",
     "seize": "seize seizes seized seizure seizures decomisa decomisó decomiso decomisan "
-    "aseguramiento incauta incautó incautación aseguran",
-    "weapon": "weapon weapons gun guns arma armas firearm firearms",
+    "aseguramiento incauta incautó incautación aseguran asegura aseguró bust busts",
+    "find": "find finds found hallan halla hallaron localizan localiza localizaron encuentran "
+    "encontraron discover discovered",
+    "weapon": "weapon weapons gun guns arma armas firearm firearms gunmaker gunmakers",
+    "maker": "maker makers manufacturer manufacturers fabricante fabricantes",
+    "lawsuit": "lawsuit lawsuits suit demanda demandas sue sues sued",
+    "import": "import imports imported importación importaciones importa",
+    "cut": "cut cuts recorta recortó recorte recortes lower lowers lowered reduce reduces reduced "
+    "reducción trim trims trimmed",
+    "point": "point points punto puntos",
+    "bank": "bank banks banco bancos",
+    "drown": "drown drowns drowned ahogado ahogados ahogada ahogan",
+    "revoke": "revoke revokes revoked revoca revocó retira retiró",
+    "prisoner": "prisoner prisoners preso presos reo reos inmate inmates",
+    "port": "port ports garita garitas puerto puertos",
     "lab": "lab labs laboratory laboratories laboratorio laboratorios narcolaboratorio "
     "narcolaboratorios",
     "leader": "leader leaders líder líderes jefe jefes capo capos boss bosses cabecilla",
@@ -254,9 +270,10 @@ _CONCEPTS: dict[str, str] = {
     "oil": "oil petróleo crude crudo",
     "refinery": "refinery refinería",
     "explosion": "explosion explosión blast",
-    "hurricane": "hurricane huracán",
+    "hurricane": "hurricane huracán cyclone ciclón",
+    "landfall": "landfall",
     "flood": "flood floods inundación inundaciones",
-    "earthquake": "earthquake sismo terremoto quake",
+    "earthquake": "earthquake sismo terremoto quake temblor tiembla",
     "remittance": "remittance remittances remesa remesas",
     "tax": "tax taxes impuesto impuestos",
     "migration": "migration migración migratorio migratoria",
@@ -284,7 +301,7 @@ _CONCEPTS: dict[str, str] = {
     "reject": "reject rejects rejected rechaza rechazó rechazan",
     "threaten": "threaten threatens threatened amenaza amenazó amenazas threat threats",
     "pause": "pause pauses paused pausa suspend suspends suspended suspende suspendió postpone "
-    "postpones postponed pospone aplaza delay delays delayed",
+    "postpones postponed pospone aplaza delay delays delayed halt halts halted",
     "impose": "impose imposes imposed impone impuso",
     "ban": "ban bans banned prohíbe prohibe prohibición",
     "investigate": "investigation investigations investigate investigates investigación "
@@ -306,7 +323,10 @@ _CONCEPTS: dict[str, str] = {
     "tunnel": "tunnel túnel",
     "drone": "drone drones dron",
     "police": "police policía policías",
-    "strike": "strike strikes airstrike airstrikes bombardeo bombardeos",
+    "strike": "strike strikes struck airstrike airstrikes bombardeo bombardeos attack attacks "
+    "attacked ataque ataques ataca atacan atacado atacada atacó",
+    "boat": "boat boats vessel vessels lancha lanchas narcolancha narcolanchas embarcación "
+    "embarcaciones barco barcos ship ships",
     "soil": "soil territory territorio suelo",
     "smuggling": "smuggling smuggle smuggled contrabando",
     "hostage": "hostage hostages rehén rehenes",
@@ -328,7 +348,9 @@ _CONCEPTS: dict[str, str] = {
     "city": "city ciudad",
     "say": "say says said dijo dice afirma afirmó asegura aseguró",
     "sheinbaum": "sheinbaum",
-    "guilty": "guilty guilt culpable culpabilidad",
+    "guilty": "guilty guilt culpable culpabilidad admit admits admitted admite admitió reconoce "
+    "reconoció",
+    "plead": "plead pleads pleaded pleading declara declaró",
     "approve": "approve approves approved aprueba aprobó aprueban aprobaron pass passes passed",
     "congress": "congress congreso lawmakers legisladores",
     "senate": "senate senado senators senadores",
@@ -352,6 +374,11 @@ _CONCEPTS: dict[str, str] = {
     "newyork": "newyork",
     "worldcup": "worldcup mundial",
     "pentagon": "pentagon pentágono",
+    "caribbean": "caribbean caribe",
+    "pacific": "pacific pacífico",
+    "gulf": "gulf golfo",
+    "mexicocity": "cdmx",
+    "centralbank": "banxico",
     "peru": "peru perú peruvian peruano",
     "reward": "reward recompensa",
     "release": "release releases released libera liberan liberado liberada liberados liberó",
@@ -392,6 +419,19 @@ _PHRASES: dict[tuple[str, str], str] = {
     ("camara", "baja"): "house",
     ("genetically", "modified"): "gm",
     ("supreme", "court"): "supremecourt",
+    ("rio", "grande"): "riogrande",
+    ("rio", "bravo"): "riogrande",
+    ("state", "dept"): "statedept",
+    ("baja", "california"): "bajacalifornia",
+    ("central", "bank"): "centralbank",
+    ("banco", "mexico"): "centralbank",
+    ("mexico", "city"): "mexicocity",
+    ("ciudad", "mexico"): "mexicocity",
+    ("presidente", "municipal"): "mayor",
+    ("toca", "tierra"): "landfall",
+    ("toco", "tierra"): "landfall",
+    ("tocar", "tierra"): "landfall",
+    ("mil", "millones"): "billion",
     ("suprema", "corte"): "supremecourt",
 }
 _DAYS = {
@@ -487,7 +527,22 @@ _KNOWN_NAMES = frozenset(
     | {"japan", "spain", "germany", "france", "brazil", "russia", "ukraine", "britain"}
     | {"venezuela", "colombia", "guatemala", "honduras", "cuba", "newyork", "worldcup"}
     | {"pentagon", "peru", "senate", "house", "congress", "supremecourt"}
+    | {"mexicocity"}
 )
+# Names that are places and bodies whatever the words around them.
+_PLACES = frozenset(
+    _wordlist("newyork riogrande mexicocity bajacalifornia texas arizona california")
+)
+# Seas and oceans: where, at sea, not which town or country ("off Venezuela" is in the Caribbean).
+_REGIONS = frozenset(_wordlist("caribbean pacific gulf atlantic"))
+_ORGS = frozenset(
+    _wordlist("""
+    whitehouse doj fgr pentagon senate house congress supremecourt statedept nationalguard
+    attorneygeneral
+    """)
+)
+# Words after which a name is a place: "in Tula", "near Eagle Pass", "cerca de Culiacán".
+_LOCATIVES = frozenset(_wordlist("in at near from off en desde cerca frente"))
 _COUNTRIES = frozenset(
     _wordlist(
         "mexico us canada china europe japan spain germany france brazil russia ukraine britain "
@@ -497,7 +552,19 @@ _COUNTRIES = frozenset(
 _GENERIC_CONCEPTS = _GENERIC | frozenset({"say"})
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _THOUSANDS = re.compile(r"\d{1,3}(?:([.,])\d{3})(?:\1\d{3})*")
-_MIL = re.compile(r"\s+mil\b(?!\s+mill)", re.IGNORECASE)
+# Spanish "10 mil" is 10,000 and "7 mil 181" is 7,181 ("10 mil millones" is 10 billion)
+_MIL = re.compile(r"\s+mil\b(?!\s+mill)(?:\s+(\d{1,3})\b(?![.,]\d))?", re.IGNORECASE)
+# a change of rate in percentage points: "50 basis points", "50 puntos base", "half a point"
+_BASIS_POINTS = re.compile(r"\s*(?:basis[\s-]+points?|bps?|puntos?[\s-]+base|pb)\b", re.IGNORECASE)
+_PERCENT_POINTS = re.compile(
+    r"\s*(?:percentage[\s-]+points?|puntos?[\s-]+porcentual(?:es)?)\b", re.IGNORECASE
+)
+_FRACTION_POINT = re.compile(
+    r"\b(half|quarter|medio|cuarto)(?:[\s-]+(?:of[\s-]+a|a|de))?(?:[\s-]+percentage)?"
+    r"[\s-]+(?:point|punto)\b",
+    re.IGNORECASE,
+)
+_FRACTIONS = {"half": "0.5pp", "medio": "0.5pp", "quarter": "0.25pp", "cuarto": "0.25pp"}
 _PERCENT = re.compile(r"\s*(?:%|percent\b|per\s+cent\b|por\s+ciento\b)", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?:;\n|]")
 
@@ -523,11 +590,56 @@ def _number(raw: str) -> str:
     return whole if len(parts) == 1 else raw.replace(",", ".")
 
 
+def _points(value: float) -> str:
+    return f"{value:g}pp"
+
+
+def _numbers(text: str) -> dict[int, str]:
+    """The numbers written in digits in `text`, by the offset where each starts, normalised:
+    `"7,181"`, `"7 mil 181"` → `"7181"`; `"8.00%"` → `"8%"`; `"50 basis points"`,
+    `"50 puntos base"`, `"half a point"` → `"0.5pp"`."""
+    found: dict[int, str] = {}
+    skip_to = -1
+    for m in _NUMBER.finditer(text):
+        if m.start() < skip_to:
+            continue  # the "181" of "7 mil 181"
+        value = _number(m.group())
+        end = m.end()
+        if (mil := _MIL.match(text, end)) is not None:
+            thousands = float(value) * 1000 + (int(mil.group(1)) if mil.group(1) else 0)
+            value = _number(str(round(thousands)))
+            skip_to = end = mil.end()
+        if _PERCENT.match(text, end):  # "30%" is not "30 days"
+            value += "%"
+        elif _BASIS_POINTS.match(text, end):
+            value = _points(float(value) / 100)
+        elif _PERCENT_POINTS.match(text, end):
+            value = _points(float(value))
+        found[m.start()] = value
+    for m in _FRACTION_POINT.finditer(text):
+        found[m.start()] = _FRACTIONS[m.group(1).lower()]
+    return found
+
+
+# Words between a number and what it counts that say nothing of what it counts.
+_COUNT_FILLERS = frozenset(
+    _wordlist("""
+    more less other another additional alleged suspected some about around nearly almost over
+    than least mas menos otros otras presuntos presuntas presunto presunta unos unas casi cerca
+    alrededor mil
+    """)
+)
+_KIND_WORDS = 2  # words after a number that say what it counts ("20 bodies", "four hanging")
+
+
 @dataclass(frozen=True)
 class _Words:
     tokens: list[str]  # normalised content tokens, in order
     names: set[str]
     numbers: set[str]  # numbers and "@day"/"@month" tags
+    places: set[str]  # names written as places ("in Tula", "near Eagle Pass"), or known places
+    orgs: set[str]  # names of bodies: acronyms ("CBP") and known institutions ("Pentagon")
+    kinds: set[str]  # what a number counts, as "<number>|<word>": "20|body", "4|hang"
 
 
 def _analyse(
@@ -537,14 +649,11 @@ def _analyse(
     (from the summary, for a title-case headline); `spanish`: the story is in Spanish."""
     tokens: list[str] = []
     names: set[str] = set()
-    numbers: set[str] = set()
-    for m in _NUMBER.finditer(text):
-        value = _number(m.group())
-        if _MIL.match(text, m.end()):  # Spanish "10 mil" is 10,000
-            value = _number(str(round(float(value) * 1000)))
-        if _PERCENT.match(text, m.end()):  # "30%" is not "30 days"
-            value += "%"
-        numbers.add(value)
+    places: set[str] = set()
+    orgs: set[str] = set()
+    kinds: set[str] = set()
+    digits = _numbers(text)
+    numbers: set[str] = set(digits.values())
     raw = tokenize(text)
     # pairs of words that are one name ("Estados Unidos", "T-MEC", "U.S.")
     merged: list[tuple[Token, str]] = []
@@ -568,27 +677,61 @@ def _analyse(
         i += 1
     pending_tens = 0
     prev_end = -1
+    counted: list[str] = []  # the numbers whose kind the next words tell
+    kind_words = 0
+    words_before: tuple[str, str] = ("", "")  # the two words before this one, lower-cased
+    before = words_before
+    run = ""  # the kind of the name just before this word, if it was one: "Eagle Pass"
+    prev_run = ""
+
+    def count(value: str) -> None:
+        nonlocal counted, kind_words
+        counted, kind_words = [value], _KIND_WORDS
+
+    def add_name(name: str, acronym: bool) -> None:
+        nonlocal run
+        names.add(name)
+        kind = "person"
+        locative = before[1] in _LOCATIVES or (
+            before[1] in ("de", "a") and before[0] in _LOCATIVES  # "cerca de", "frente a"
+        )
+        if name in _PLACES or name in _COUNTRIES or prev_run == "place" or locative:
+            kind = "place"
+        elif acronym or name in _ORGS or prev_run == "org":
+            kind = "org"
+        if kind == "place":
+            places.add(name)
+        elif kind == "org":
+            orgs.add(name)
+        run = kind
+
     for tok, phrase in merged:
         initial = prev_end < 0 or bool(_SENTENCE_END.search(text, prev_end, tok.start))
         prev_end = tok.end
         word, low = tok.word, tok.low
+        prev_run, run = ("" if initial else run), ""
+        before, words_before = words_before, (words_before[1], low)
         if phrase:
             tokens.append(phrase)
             if phrase not in _CONCEPTS or phrase in _KNOWN_NAMES:
-                names.add(phrase)
+                add_name(phrase, False)
             pending_tens = 0
             continue
         if low.isdigit():
+            if tok.start in digits:
+                count(digits[tok.start])
             pending_tens = 0
             continue
         # spelled-out numbers: "twenty-nine", "veintinueve", "treinta y siete"
         if low in _TENS:
             pending_tens = _TENS[low]
             numbers.add(str(pending_tens))
+            count(str(pending_tens))
             continue
         if pending_tens and low in _UNITS:
             numbers.discard(str(pending_tens))
             numbers.add(str(pending_tens + _UNITS[low]))
+            count(str(pending_tens + _UNITS[low]))
             pending_tens = 0
             continue
         if low == "y" and pending_tens:
@@ -596,6 +739,7 @@ def _analyse(
         pending_tens = 0
         if low in _SMALL_NUMBERS:
             numbers.add(str(_SMALL_NUMBERS[low]))
+            count(str(_SMALL_NUMBERS[low]))
             continue
         acronym = len(word) >= 2 and word.isupper() and word.isalpha()
         if low in _STOPWORDS and not acronym:
@@ -610,6 +754,9 @@ def _analyse(
             numbers.add(norm)
             continue
         tokens.append(norm)
+        if kind_words and low not in _COUNT_FILLERS:
+            kinds.update(f"{value}|{norm}" for value in counted)
+            kind_words -= 1
         capital = word[:1].isupper()
         if norm in _CONCEPTS and norm not in _KNOWN_NAMES:
             continue  # "Cartel", "President": words, whatever their case
@@ -620,8 +767,8 @@ def _analyse(
             or (capital and not title_case and not initial)
             or (capital and norm in _KNOWN_NAMES)
         ):
-            names.add(norm)
-    return _Words(tokens, names, numbers)
+            add_name(norm, acronym)
+    return _Words(tokens, names, numbers, places, orgs, kinds)
 
 
 _SPANISH_HINTS = frozenset(_wordlist("el la los las de del que en y por para con una es se su al"))
@@ -651,6 +798,11 @@ class Signature:
     names: frozenset[str]
     title_numbers: frozenset[str]  # numbers, and days/months as "@fri", "@m03"
     numbers: frozenset[str]
+    # version 2: which names are places and which bodies (the others are people), and what the
+    # headline's numbers count ("20|body"); empty in a signature stored by version 1
+    places: frozenset[str] = frozenset()
+    orgs: frozenset[str] = frozenset()
+    title_kinds: frozenset[str] = frozenset()
 
     def index_tokens(self) -> frozenset[str]:
         """The tokens `RelatedIndex` files this signature under."""
@@ -681,6 +833,10 @@ def signature(title: str, text: str) -> Signature:
         names=frozenset(names),
         title_numbers=frozenset(headline.numbers),
         numbers=frozenset(headline.numbers | summary.numbers),
+        # a name is a place (or a body) if either text writes it as one
+        places=frozenset(headline.places | summary.places),
+        orgs=frozenset((headline.orgs | summary.orgs) - headline.places - summary.places),
+        title_kinds=frozenset(headline.kinds),
     )
 
 
@@ -756,6 +912,75 @@ def _unmatched_names(mine: Signature, other: Signature) -> frozenset[str]:
     )
 
 
+def _number_form(number: str) -> str:
+    """What sort of figure `number` is: a count, a percentage, percentage points, a day or a
+    month. Figures of different sorts never contradict each other."""
+    if number.startswith("@m") and number[2:].isdigit():  # "@m03"; "@mon" is a day
+        return "month"
+    if number.startswith("@"):
+        return "day"
+    if number.endswith("%"):
+        return "percent"
+    if number.endswith("pp"):
+        return "points"
+    return "count"
+
+
+def _counts(sig: Signature, number: str) -> frozenset[str]:
+    """What `number` counts in `sig`'s headline: the words after it ("20 bodies", "four
+    hanging"), Mexico and the US left out."""
+    prefix = number + "|"
+    return (
+        frozenset(kind[len(prefix) :] for kind in sig.title_kinds if kind.startswith(prefix))
+        - _UBIQUITOUS
+    )
+
+
+def _agreed_count(a: Signature, b: Signature) -> bool:
+    """Whether both headlines give one same count (not a year): "20 bodies" / "20 cadáveres"."""
+    shared = a.title_numbers & b.title_numbers
+    return any(_number_form(n) == "count" and not _is_year(n) for n in shared)
+
+
+def _numbers_conflict(
+    a: Signature, a_lone: frozenset[str], b: Signature, b_lone: frozenset[str]
+) -> bool:
+    """Whether each headline gives a figure the other report never mentions, *of the same sort*:
+    two percentages, two days, two counts. Two counts of plainly different things are details,
+    not a contradiction, when the reports already agree on a count: "four hanging" and "five
+    beheaded" can both be true of "20 bodies found"."""
+    agreed = _agreed_count(a, b)
+    for x in a_lone:
+        for y in b_lone:
+            form = _number_form(x)
+            if form != _number_form(y):
+                continue
+            if form != "count":
+                return True
+            x_counts, y_counts = _counts(a, x), _counts(b, y)
+            if not agreed or not x_counts or not y_counts or x_counts & y_counts:
+                return True
+    return False
+
+
+def _name_kind(sig: Signature, name: str) -> str:
+    if name in _REGIONS:
+        return "region"
+    if name in sig.places:
+        return "place"
+    return "org" if name in sig.orgs else "person"
+
+
+def _names_conflict(a: Signature, b: Signature) -> bool:
+    """Whether each headline names someone or somewhere the other report never mentions, *in
+    the same slot*: two people, two places or two bodies. One outlet naming the town and the other
+    the state, or one the Pentagon and the other Trump, is not a different story."""
+    a_kinds = {_name_kind(a, name) for name in _unmatched_names(a, b)}
+    return bool(a_kinds) and bool(
+        a_kinds & {_name_kind(b, name) for name in _unmatched_names(b, a)}
+    )
+
+
 def _event_words(sig: Signature) -> frozenset[str]:
     """The headline's words that say what happened: not names, numbers or generic words."""
     return frozenset(
@@ -772,6 +997,9 @@ TITLE_BODY_FLOOR = 0.3  # ... with at least this much of the whole
 STRONG_SHARED = 9.0  # weight of shared names and numbers (not Mexico, US, years) ...
 STRONG_BODY_FLOOR = 0.25  # ... with at least this much of the whole
 OTHER_EVENT_BODY = 0.7  # headlines with no event word in common need this much of the whole
+# headlines sharing a word about what happened, where neither gives a figure the other report
+# lacks and nothing contradicts, need only this much of the whole
+PLAIN_BODY = 0.29
 
 
 def _shared_strong(a: Signature, b: Signature, names: frozenset[str]) -> float:
@@ -784,58 +1012,67 @@ def _shared_strong(a: Signature, b: Signature, names: frozenset[str]) -> float:
 
 
 def same_story(a: Signature, b: Signature) -> bool:
-    """Whether two reports tell the same story, not merely the same topic.
+    """Whether two reports tell the same story, not merely the same topic. Symmetric and pure.
 
-    Different when each headline carries a number (or day) or names someone or somewhere that
-    the other report never mentions. Otherwise the same when
-    the weighted token overlap (names and numbers weigh most, Mexico/US and generic words least)
-    of headline + summary is high, or that of the headlines is high and of the whole fair, or
-    enough names and numbers are shared (which is what an English and a Spanish report of one
-    event have in common). Headlines without a word in common about what happened ("pleads
-    guilty" / "charged") need a much higher overlap of the whole.
+    Different when both headlines fill one slot differently, each with something the other report
+    never mentions: two figures of one sort (two counts of the same thing, two percentages, two
+    days), two people, two places or two bodies. A town against its state, a person against an
+    institution, a country against a sea, or side counts when the headlines agree on the main
+    count ("20 bodies"; "four hanging" / "five beheaded") are not a contradiction.
+    Otherwise the same when the weighted token overlap (names and numbers weigh most, Mexico/US
+    and generic words least) of headline + summary is high; or, the headlines sharing a word about
+    what happened and neither giving a figure the other lacks, when it is fair; or when the
+    headlines' overlap is high, or enough names and numbers are shared. Headlines without a word
+    in common about what happened ("pleads guilty" / "charged") need a much higher overlap: both
+    reports matched the same watchlist, so sharing the topic is never enough.
     """
     names = a.names | b.names
     a_lone = _unmatched_numbers(a.title_numbers, b.numbers)
     b_lone = _unmatched_numbers(b.title_numbers, a.numbers)
-    if a_lone and b_lone:
-        return False
     body = _dice(a.body | a.numbers, b.body | b.numbers, names)
     if body < STRONG_BODY_FLOOR:  # the lowest bar of all the rules below
         return False
-    # each headline gives a number or a name the other report never mentions
-    if (a_lone or _unmatched_names(a, b)) and (b_lone or _unmatched_names(b, a)):
+    # each headline gives a figure or a name in one slot that the other report never mentions
+    if _numbers_conflict(a, a_lone, b, b_lone) or _names_conflict(a, b):
         return False
     a_events, b_events = _event_words(a), _event_words(b)
     if a_events and b_events and not a_events & b_events:
         return body >= OTHER_EVENT_BODY
     if body >= BODY_THRESHOLD:
         return True
-    if a_lone or b_lone:
+    # a figure only one report gives is a detail when the headlines agree on the main count
+    if (a_lone or b_lone) and not _agreed_count(a, b):
         return False
+    if body >= PLAIN_BODY:
+        return True
     title = _dice(a.title | a.title_numbers, b.title | b.title_numbers, names)
     if title >= TITLE_THRESHOLD and body >= TITLE_BODY_FLOOR:
         return True
     return _shared_strong(a, b, names) >= STRONG_SHARED
 
 
-_JSON_FIELDS = ("title", "body", "title_names", "names", "title_numbers", "numbers")
+_JSON_FIELDS_V1 = ("title", "body", "title_names", "names", "title_numbers", "numbers")
+_JSON_FIELDS = (*_JSON_FIELDS_V1, "places", "orgs", "title_kinds")
+_JSON_VERSION = 2
 
 
 def signature_to_json(sig: Signature) -> str:
     """`sig` as compact JSON text, stable for equal signatures."""
-    data: dict[str, object] = {"v": 1}
+    data: dict[str, object] = {"v": _JSON_VERSION}
     data.update({name: sorted(getattr(sig, name)) for name in _JSON_FIELDS})
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
 def signature_from_json(text: str) -> Signature:
-    """The signature stored by `signature_to_json`. Raises ValueError on anything else."""
+    """The signature stored by `signature_to_json`, of this version or of version 1 (stored
+    before names had kinds: all its names count as people, its numbers' kinds as unknown, so it
+    is judged as version 1 judged it). Raises ValueError on anything else."""
     try:
         data = json.loads(text)
-        if not isinstance(data, dict) or data.get("v") != 1:
-            raise ValueError("not a version 1 signature")
+        if not isinstance(data, dict) or data.get("v") not in (1, _JSON_VERSION):
+            raise ValueError("not a version 1 or 2 signature")
         fields = {}
-        for name in _JSON_FIELDS:
+        for name in _JSON_FIELDS if data["v"] == _JSON_VERSION else _JSON_FIELDS_V1:
             values = data[name]
             if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
                 raise ValueError(f"{name} is not a list of strings")
