@@ -365,6 +365,30 @@ def test_signature_from_json_rejects_garbage(text: str) -> None:
             id="other-day",
         ),
         pytest.param(
+            (
+                "Hallan 47 cuerpos en fosa clandestina de Tlaquepaque",
+                "Colectivos reportaron el hallazgo.",
+            ),
+            (
+                "Searchers find 47 bodies in Tlaquepaque mass grave",
+                "Volunteers say it held remains.",
+            ),
+            True,
+            id="shared-figure-and-place-across-languages",
+        ),
+        pytest.param(
+            (
+                "Hallan 47 cuerpos en fosa clandestina de Tlaquepaque",
+                "Colectivos reportaron el hallazgo.",
+            ),
+            (
+                "Searchers find 52 bodies in Tlaquepaque mass grave",
+                "Volunteers say it held remains.",
+            ),
+            False,
+            id="shared-place-other-figure",
+        ),
+        pytest.param(
             ("Border apprehensions hit record low of 7,181 in March", ""),
             ("Detenciones en la frontera de EU caen a 7 mil 181 en marzo", ""),
             True,

@@ -1000,6 +1000,9 @@ OTHER_EVENT_BODY = 0.7  # headlines with no event word in common need this much 
 # headlines sharing a word about what happened, where neither gives a figure the other report
 # lacks and nothing contradicts, need only this much of the whole
 PLAIN_BODY = 0.29
+# headlines sharing two names or telling figures ("29" and "Caro Quintero"; "Tabasco" and
+# "Paraguay") with nothing contradicting need only this much of the whole
+ANCHOR_BODY_FLOOR = 0.12
 
 
 def _shared_strong(a: Signature, b: Signature, names: frozenset[str]) -> float:
@@ -1009,6 +1012,18 @@ def _shared_strong(a: Signature, b: Signature, names: frozenset[str]) -> float:
         for t in (a.names & b.names) | (a.numbers & b.numbers)
         if t not in _UBIQUITOUS and not _is_year(t)
     )
+
+
+def _headline_anchors(a: Signature, b: Signature) -> frozenset[str]:
+    """What both headlines name or give: names (not Mexico, the US) and telling figures (not
+    years, not small counts like "4 dead" that many stories share)."""
+
+    def telling(number: str) -> bool:
+        value = _value(number)
+        return not _is_year(number) and (value is None or value >= 10 or "." in number)
+
+    names = (a.title_names & b.title_names) - _UBIQUITOUS
+    return names | frozenset(n for n in a.title_numbers & b.title_numbers if telling(n))
 
 
 def same_story(a: Signature, b: Signature) -> bool:
@@ -1030,10 +1045,17 @@ def same_story(a: Signature, b: Signature) -> bool:
     a_lone = _unmatched_numbers(a.title_numbers, b.numbers)
     b_lone = _unmatched_numbers(b.title_numbers, a.numbers)
     body = _dice(a.body | a.numbers, b.body | b.numbers, names)
-    if body < STRONG_BODY_FLOOR:  # the lowest bar of all the rules below
+    if body < ANCHOR_BODY_FLOOR:  # the lowest bar of all the rules below
         return False
     # each headline gives a figure or a name in one slot that the other report never mentions
     if _numbers_conflict(a, a_lone, b, b_lone) or _names_conflict(a, b):
+        return False
+    # both headlines carry the same telling figure and another name or figure in common, and
+    # nothing contradicts
+    anchors = _headline_anchors(a, b)
+    if len(anchors) >= 2 and any(t[:1].isdigit() for t in anchors):
+        return True
+    if body < STRONG_BODY_FLOOR:
         return False
     a_events, b_events = _event_words(a), _event_words(b)
     if a_events and b_events and not a_events & b_events:
