@@ -26,7 +26,8 @@ from watchbot.models import Story
 
 LABELLED = Path(__file__).parent / "data" / "same_story.jsonl"
 # written by someone who never saw the code; used to measure, not to tune word by word
-HELDOUT = Path(__file__).parent / "data" / "same_story_heldout.jsonl"
+DATA = Path(__file__).parent / "data"
+HELDOUT = DATA / "same_story_heldout.jsonl"
 T0 = datetime(2025, 7, 1, 12, 0, tzinfo=UTC)
 
 
@@ -365,6 +366,12 @@ def test_signature_from_json_rejects_garbage(text: str) -> None:
             id="other-day",
         ),
         pytest.param(
+            ("Remittances to Mexico fall 3% in July", "Down from a 5% drop in April."),
+            ("Remesas a México caen 3% en junio", "En abril habían caído 5%."),
+            False,
+            id="other-month-in-the-headlines",
+        ),
+        pytest.param(
             (
                 "Hallan 47 cuerpos en fosa clandestina de Tlaquepaque",
                 "Colectivos reportaron el hallazgo.",
@@ -473,8 +480,13 @@ def test_labelled_set_shape() -> None:
     [
         # the set the rules were tuned on: 0 missed, 0 false merges, 0 near merges
         pytest.param(LABELLED, 0.01, 0.05, id="tuned"),
-        # held out: measured 17/70 missed (24.3%), 3/4,301 false merges, all 3 near (4.5%)
+        # held out, read while tuning: 16/70 missed (22.9%), 3/4,301 false merges, all near
         pytest.param(HELDOUT, 0.05, 0.30, id="heldout"),
+        # written blind, never read while tuning: 36/80 missed (45.0%), 2/5,071 false merges
+        pytest.param(DATA / "same_story_blind.jsonl", 0.05, 0.50, id="blind"),
+        # written blind; only its false merges were looked at (they led to the date rule):
+        # 33/77 missed (42.9%), 7/4,676 false merges, all near (9.0%)
+        pytest.param(DATA / "same_story_final.jsonl", 0.10, 0.50, id="final"),
     ],
 )
 def test_labelled_set_figures(path: Path, max_near: float, max_missed: float) -> None:

@@ -949,6 +949,13 @@ def _numbers_conflict(
     two percentages, two days, two counts. Two counts of plainly different things are details,
     not a contradiction, when the reports already agree on a count: "four hanging" and "five
     beheaded" can both be true of "20 bodies found"."""
+    # a date in each headline is the story's day or month: two different ones are two stories,
+    # even when one report mentions the other's date in passing ("up from 7,180 in March")
+    for form in ("day", "month"):
+        a_dates = {n for n in a.title_numbers if _number_form(n) == form}
+        b_dates = {n for n in b.title_numbers if _number_form(n) == form}
+        if a_dates and b_dates and not a_dates & b_dates:
+            return True
     agreed = _agreed_count(a, b)
     for x in a_lone:
         for y in b_lone:
