@@ -184,6 +184,9 @@ def test_a_run_holding_the_lock_makes_poll_exit_75(tmp_path: Path, feed_server: 
     assert result.returncode == 75
     assert f"another watchbot run (pid {os.getpid()})" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+    with RunLock(tmp_path / "var" / "watchbot.db"):
+        preview = watchbot("poll", "--dry-run", "--config", str(config))
+    assert preview.returncode == 0 and "Sheinbaum defends" in preview.stdout
     assert watchbot("poll", "--config", str(config)).returncode == 0
 
 

@@ -100,10 +100,12 @@ def make_poster(config: Config, *, dry_run: bool, store: Store) -> tuple[Poster,
 
 @contextmanager
 def _session(config: Config, *, dry_run: bool) -> Iterator[tuple[Store, Poster]]:
-    """The run lock, the store and the poster for `poll` and `run`."""
+    """The run lock, the store and the poster for `poll` and `run`. A dry run changes no state,
+    so it takes no lock: an editor can preview while the daemon runs."""
     lock = RunLock(config.database)
     try:
-        lock.acquire()
+        if not dry_run:
+            lock.acquire()
     except LockedError as e:
         _fail(EXIT_LOCKED, str(e))
     try:
