@@ -70,7 +70,6 @@ class FeedOutcome:
 class DeliveryReport:
     sent: int = 0
     replies: int = 0
-    held: int = 0  # replies waiting for their first alert to be sent
     errors: list[str] = field(default_factory=list)
     auth_error: str | None = None
 
@@ -98,6 +97,9 @@ class CycleReport:
             f"{alerts} alert(s), {related} related report(s); posted {d.sent}"
             f" + {d.replies} thread repl{'y' if d.replies == 1 else 'ies'}"
         )
+        item_errors = sum(f.item_errors for f in self.feeds)
+        if item_errors:
+            text += f"; {item_errors} item(s) skipped by an error (see the log; retried next poll)"
         if d.errors:
             text += f"; {len(d.errors)} delivery error(s), kept pending for the next cycle"
         return text
@@ -128,14 +130,12 @@ class Pipeline:
         self._delivery_lock = threading.Lock()  # posting: one thread at a time
         self._pause_until: datetime | None = None  # after a failed delivery, let Slack recover
         self._related: dict[str, RelatedIndex] = {}
-        self._channels = {w.name: w.channel or config.slack.channel for w in watchlists}
 
     def use_watchlists(self, watchlists: Sequence[Watchlist]) -> None:
         """Swap in edited watchlists (the daemon reloads them without a restart)."""
         matcher = Matcher.compile(watchlists)
         with self._lock:
             self.matcher = matcher
-            self._channels = {w.name: w.channel or self.config.slack.channel for w in watchlists}
 
     def close(self) -> None:
         self.client.close()
@@ -271,7 +271,7 @@ class Pipeline:
         thread, each outlet once: a republished copy from an outlet already there is recorded."""
         by_channel: dict[str, list[WatchlistVerdict]] = {}
         for verdict in verdicts:
-            channel = self._channels.get(verdict.watchlist) or self.config.slack.channel
+            channel = verdict.channel or self.config.slack.channel
             by_channel.setdefault(channel, []).append(verdict)
         alerts = []
         for channel, group in by_channel.items():
@@ -355,8 +355,7 @@ class Pipeline:
                 self.store.mark_status(alert.id, AlertStatus.RELATED, "first alert has no thread")
                 return
             if parent.ts is None:
-                report.held += 1  # the first alert is not posted yet: reply after it
-                return
+                return  # the first alert is not posted yet: reply after it
             message = related_message(alert.story, alert.channel, alert.story_key, parent.ts)
         else:
             verdicts = verdicts_from_json(alert.verdicts_json)
