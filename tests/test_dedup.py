@@ -14,14 +14,12 @@ from hypothesis import strategies as st
 
 from watchbot.dedup import (
     RelatedIndex,
-    canonical_url,
-    item_keys,
     same_story,
     signature,
     signature_from_json,
     signature_to_json,
-    story_key,
 )
+from watchbot.fetch import canonical_url, item_keys, story_key
 from watchbot.models import Story
 
 LABELLED = Path(__file__).parent / "data" / "same_story.jsonl"

@@ -12,7 +12,7 @@ import pytest
 from servers import FeedServer
 from watchbot import PROJECT_URL, __version__
 from watchbot.errors import FeedError
-from watchbot.feeds import MAX_REDIRECTS, fetch_feed, make_client, parse_feed
+from watchbot.fetch import MAX_REDIRECTS, fetch_feed, make_client, parse_feed
 from watchbot.models import FeedConfig, Story
 
 RSS2 = b"""<?xml version="1.0" encoding="utf-8"?>

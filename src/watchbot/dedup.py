@@ -19,7 +19,6 @@ headlines makes a different story (see `same_story`).
 
 from __future__ import annotations
 
-import hashlib
 import heapq
 import json
 import math
@@ -27,123 +26,19 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
-from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from rapidfuzz import fuzz
-from w3lib.url import canonicalize_url, url_query_cleaner
 
-from watchbot.models import Story
 from watchbot.text import Token, fold, tokenize
 
 __all__ = [
     "RelatedIndex",
     "Signature",
-    "canonical_url",
-    "item_keys",
     "same_story",
     "signature",
     "signature_from_json",
     "signature_to_json",
-    "story_key",
 ]
-
-# --- item identity -------------------------------------------------------------------------------
-
-_TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_")
-_TRACKING_PARAMS = frozenset(
-    {
-        "fbclid",
-        "gclid",
-        "gclsrc",
-        "dclid",
-        "gbraid",
-        "wbraid",
-        "msclkid",
-        "yclid",
-        "igshid",
-        "twclid",
-        "ttclid",
-        "li_fat_id",
-        "mc_cid",
-        "mc_eid",
-        "_ga",
-        "_gl",
-        "_hsenc",
-        "_hsmi",
-        "mkt_tok",
-        "oly_anon_id",
-        "oly_enc_id",
-        "vero_id",
-        "ref_src",
-        "ref_url",
-        "cmpid",
-        "s_cid",
-        "ocid",
-        "smid",
-        "sr_share",
-        "ito",
-        "at_medium",
-        "at_campaign",
-        "rss",
-        "cmp",
-    }
-)
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-def _is_tracking(name: str) -> bool:
-    low = name.lower()
-    return low in _TRACKING_PARAMS or low.startswith(_TRACKING_PREFIXES)
-
-
-def canonical_url(url: str | None) -> str | None:
-    """The form of `url` that identifies an item: scheme and host lower-cased, default port,
-    fragment and tracking parameters (`utm_*`, `fbclid`, `gclid`, …) dropped, the remaining query
-    parameters sorted. The path keeps its case. `None` or blank gives `None`.
-
-    Idempotent: `canonical_url(canonical_url(u)) == canonical_url(u)`.
-    """
-    if url is None or not url.strip():
-        return None
-    url = url.strip()
-    query = urlsplit(url).query
-    tracking = [name for name, _ in parse_qsl(query, keep_blank_values=True) if _is_tracking(name)]
-    if tracking:
-        url = url_query_cleaner(url, sorted(set(tracking)), remove=True, unique=False)
-    url = canonicalize_url(url)
-    parts = urlsplit(url)
-    try:
-        port = parts.port
-    except ValueError:  # a port that is not a number: leave the URL as canonicalize_url made it
-        return url
-    if port is not None and _DEFAULT_PORTS.get(parts.scheme) == port:
-        host = parts.netloc.rsplit(":", 1)[0]
-        url = urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
-    return url
-
-
-def item_keys(story: Story) -> tuple[str, ...]:
-    """Every identity of `story`, the primary one first: `guid:<feed>:<guid>` when the feed gives
-    a GUID, `url:<canonical url>` when the item has a URL, else one `hash:` of feed, folded title
-    and published date. An item is seen when any of its keys was seen before."""
-    keys: list[str] = []
-    guid = (story.guid or "").strip()
-    if guid:
-        keys.append(f"guid:{story.feed}:{guid}")
-    url = story.canonical_url or canonical_url(story.url)
-    if url:
-        keys.append(f"url:{url}")
-    if not keys:
-        day = story.published.date().isoformat() if story.published else ""
-        blob = f"{story.feed}\n{' '.join(fold(story.title).split())}\n{day}"
-        keys.append("hash:" + hashlib.sha256(blob.encode("utf-8")).hexdigest()[:32])
-    return tuple(keys)
-
-
-def story_key(story: Story) -> str:
-    """The primary identity key of `story`: `item_keys(story)[0]`."""
-    return item_keys(story)[0]
-
 
 # --- signatures ----------------------------------------------------------------------------------
 

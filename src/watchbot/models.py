@@ -103,9 +103,8 @@ class Story:
 
 @dataclass(frozen=True)
 class FetchResult:
-    """What one fetch of a feed produced. `stories` is empty on 304 Not Modified."""
+    """What one fetch of a feed produced (fetch → pipeline). `stories` is empty on 304."""
 
-    feed: str
     stories: tuple[Story, ...]
     etag: str | None = None
     last_modified: str | None = None

@@ -20,13 +20,12 @@ import httpx
 from watchbot.dedup import (
     RelatedIndex,
     Signature,
-    item_keys,
     signature,
     signature_from_json,
     signature_to_json,
 )
 from watchbot.errors import DeliveryError, FeedError, SlackAuthError
-from watchbot.feeds import fetch_feed, make_client
+from watchbot.fetch import fetch_feed, item_keys, make_client
 from watchbot.matcher import Matcher
 from watchbot.models import (
     AlertStatus,

@@ -1,26 +1,19 @@
-"""Fetching feeds (the only code that talks HTTP to publishers) and parsing them (pure).
+"""Fetching feeds: the only code that talks HTTP to publishers.
 
-`fetch_feed` does conditional GETs with httpx and hands the bytes to `parse_feed`, which uses
-feedparser on those bytes only: feedparser never fetches anything itself.
+`fetch_feed` does conditional GETs with httpx (or reads a local file) and hands the bytes to
+`parse.parse_feed`, which uses feedparser on those bytes only: feedparser never fetches anything.
 """
 
 from __future__ import annotations
 
-import calendar
-import io
-import time
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-import feedparser
 import httpx
 
 from watchbot import USER_AGENT
-from watchbot.dedup import canonical_url
 from watchbot.errors import FeedError
-from watchbot.models import FeedConfig, FetchResult, Story
-from watchbot.text import strip_html
+from watchbot.fetch.parse import parse_feed
+from watchbot.models import FeedConfig, FetchResult
 
 MAX_REDIRECTS = 5
 MAX_BYTES = 16 * 1024 * 1024  # a feed larger than this is refused rather than read into memory
@@ -62,7 +55,7 @@ def fetch_feed(
             data = Path(target).read_bytes()
         except OSError as e:
             raise FeedError(feed.name, f"cannot read {target}: {e.strerror or e}") from e
-        return FetchResult(feed.name, parse_feed(feed.name, data))
+        return FetchResult(parse_feed(feed.name, data))
 
     headers = {}
     if etag:
@@ -73,9 +66,7 @@ def fetch_feed(
     try:
         with client.stream("GET", target, headers=headers, timeout=seconds) as response:
             if response.status_code == 304:
-                return FetchResult(
-                    feed.name, (), etag=etag, last_modified=last_modified, not_modified=True
-                )
+                return FetchResult((), etag=etag, last_modified=last_modified, not_modified=True)
             if response.status_code >= 400:
                 raise FeedError(
                     feed.name,
@@ -86,7 +77,6 @@ def fetch_feed(
             moved = [r for r in response.history if r.status_code in _PERMANENT]
             final = str(response.url)
             return FetchResult(
-                feed.name,
                 parse_feed(feed.name, data, base_url=final),
                 etag=response.headers.get("ETag"),
                 last_modified=response.headers.get("Last-Modified"),
@@ -110,56 +100,3 @@ def _read_limited(name: str, response: httpx.Response) -> bytes:
         if len(buf) > MAX_BYTES:
             raise FeedError(name, f"response larger than {MAX_BYTES // 2**20} MiB; not a feed?")
     return bytes(buf)
-
-
-def parse_feed(name: str, data: bytes, base_url: str | None = None) -> tuple[Story, ...]:
-    """Stories of an RSS/Atom document. Pure: bytes in, stories out. Raises FeedError when the
-    bytes are not a feed at all; a feed with small errors but readable items is accepted."""
-    headers = {"content-location": base_url} if base_url else None
-    parsed: Any = feedparser.parse(io.BytesIO(data), response_headers=headers)
-    entries = parsed.get("entries") or []
-    if not entries and (parsed.get("bozo") or not parsed.get("version")):
-        why = parsed.get("bozo_exception")
-        detail = f": {why}" if why else ""
-        raise FeedError(name, f"not a valid RSS or Atom feed{detail}")
-    feed_language = parsed.get("feed", {}).get("language")
-    stories = []
-    for entry in entries:
-        story = _story(name, entry, feed_language)
-        if story is not None:
-            stories.append(story)
-    return tuple(stories)
-
-
-def _story(name: str, entry: Any, feed_language: str | None) -> Story | None:
-    title = strip_html(entry.get("title") or "")
-    summary = entry.get("summary") or ""
-    if not summary and entry.get("content"):
-        summary = entry["content"][0].get("value") or ""
-    text = strip_html(summary)
-    if text == title:
-        text = ""
-    link = entry.get("link") or None
-    guid = (entry.get("id") or "").strip() or None
-    if not title and not text:
-        return None  # nothing to match or show
-    return Story(
-        feed=name,
-        guid=guid,
-        url=link,
-        canonical_url=canonical_url(link),
-        title=title or text[:120],
-        text=text,
-        published=_published(entry),
-        language=entry.get("language") or feed_language,
-    )
-
-
-def _published(entry: Any) -> datetime | None:
-    parsed: time.struct_time | None = entry.get("published_parsed") or entry.get("updated_parsed")
-    if not parsed:
-        return None
-    try:
-        return datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC)
-    except (OverflowError, ValueError, OSError):
-        return None
