@@ -14,7 +14,9 @@ import random
 import time
 from datetime import UTC, datetime, timedelta
 
-from watchbot.dedup import RelatedIndex, Signature, same_story, signature
+from watchbot.samestory.index import RelatedIndex
+from watchbot.samestory.rules import same_story
+from watchbot.samestory.signature import Signature, signature
 
 
 def words(text: str) -> list[str]:

@@ -9,6 +9,8 @@ from email.utils import format_datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from watchbot.models import AlertIntent, Hit, Story, WatchlistVerdict
+
 WATCHLIST = """
 name: desk
 description: test desk
@@ -101,3 +103,59 @@ def line_of(path: Path, needle: str) -> int:
         if needle in line:
             return number
     raise AssertionError(f"{needle!r} not in {path}")
+
+
+# --- store records (tests/test_store*.py) ---
+
+STORE_NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+
+
+def make_story(n: int, **changes: object) -> Story:
+    fields: dict[str, object] = {
+        "feed": "Wire",
+        "guid": f"wire-{n}",
+        "url": f"https://wire.example/{n}",
+        "canonical_url": f"https://wire.example/{n}",
+        "title": f"Story number {n}",
+        "text": f"Text of story {n}",
+        "published": STORE_NOW - timedelta(hours=1),
+        "language": "en",
+    }
+    fields.update(changes)
+    return Story(**fields)  # type: ignore[arg-type]
+
+
+def keys_of(n: int) -> list[str]:
+    return [f"guid:Wire:wire-{n}", f"url:https://wire.example/{n}"]
+
+
+VERDICTS = (
+    WatchlistVerdict(
+        watchlist="mexico-security",
+        channel="#mexico-desk",
+        alert=True,
+        hits=(
+            Hit(
+                watchlist="mexico-security",
+                entry="sheinbaum",
+                label="Claudia Sheinbaum",
+                term="Sheinbaum",
+                matched="Sheinbam",
+                score=93,
+                start=4,
+                end=12,
+                field="title",
+            ),
+        ),
+        reasons=("requires mexico: matched",),
+    ),
+)
+
+
+def new_alert(channel: str = "#news", parent_id: int | None = None) -> AlertIntent:
+    return AlertIntent(
+        channel=channel,
+        verdicts=VERDICTS,
+        payload=b'{"v": 1}' if parent_id is None else None,
+        parent_id=parent_id,
+    )

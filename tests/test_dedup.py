@@ -12,15 +12,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from watchbot.dedup import (
-    RelatedIndex,
-    same_story,
-    signature,
-    signature_from_json,
-    signature_to_json,
-)
 from watchbot.fetch import canonical_url, item_keys, story_key
 from watchbot.models import Story
+from watchbot.samestory.index import RelatedIndex
+from watchbot.samestory.rules import same_story
+from watchbot.samestory.signature import signature, signature_from_json, signature_to_json
 
 LABELLED = Path(__file__).parent / "data" / "same_story.jsonl"
 # written by someone who never saw the code; used to measure, not to tune word by word

@@ -14,9 +14,9 @@ from factories import WATCHLIST, Item, rss, write_setup
 from servers import SlackServer
 from watchbot.config import load_config
 from watchbot.models import Config, FeedConfig, Story
+from watchbot.notify import Outbox, SlackSink
 from watchbot.pipeline import Pipeline, is_alertable
-from watchbot.slack import WebApiPoster
-from watchbot.store import Store
+from watchbot.store import SqliteStore
 from watchbot.watchlist import load_watchlists
 
 T0 = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -38,7 +38,7 @@ class Setup:
     config: Config
     root: Path
     clock: Clock
-    store: Store
+    store: SqliteStore
     pipeline: Pipeline
     slack: SlackServer
 
@@ -63,11 +63,12 @@ def setup(tmp_path: Path, slack_server: SlackServer) -> Iterator[Setup]:
     )
     config = load_config(config_path)
     clock = Clock()
-    store = Store.open(config.database)
-    poster = WebApiPoster(
+    store = SqliteStore.open(config.database)
+    poster = SlackSink(
         "xoxb-test", api_url=slack_server.api_url, channels=store, sleep=lambda s: None
     )
-    pipeline = Pipeline(config, load_watchlists(config.watchlists), store, poster, clock=clock)
+    outbox = Outbox(store, poster, clock)
+    pipeline = Pipeline(config, load_watchlists(config.watchlists), store, outbox, clock=clock)
     made = Setup(config, tmp_path, clock, store, pipeline, slack_server)
     made.feed("a", [])
     made.feed("b", [])

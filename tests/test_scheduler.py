@@ -9,23 +9,24 @@ from pathlib import Path
 from factories import Item, rss, write_setup
 from servers import FeedServer, SlackServer
 from watchbot.config import load_config
-from watchbot.pipeline import Pipeline
+from watchbot.notify import Outbox, SlackSink
+from watchbot.pipeline import Pipeline, utc_now
 from watchbot.scheduler import build_scheduler, run_daemon
-from watchbot.slack import WebApiPoster
-from watchbot.store import Store
+from watchbot.store import SqliteStore
 from watchbot.watchlist import load_watchlists
 
 
-def make_pipeline(tmp_path: Path, fs: FeedServer, ss: SlackServer) -> tuple[Pipeline, Store]:
+def make_pipeline(tmp_path: Path, fs: FeedServer, ss: SlackServer) -> tuple[Pipeline, SqliteStore]:
     config_path = write_setup(
         tmp_path,
         [("A", fs.url_for("/a.xml")), ("B", fs.url_for("/b.xml"))],
         slack=f'channel: "#news-alerts"\napi_url: {ss.api_url}',
     )
     config = load_config(config_path)
-    store = Store.open(config.database)
-    poster = WebApiPoster("xoxb-test", api_url=ss.api_url, channels=store, sleep=lambda s: None)
-    return Pipeline(config, load_watchlists(config.watchlists), store, poster), store
+    store = SqliteStore.open(config.database)
+    poster = SlackSink("xoxb-test", api_url=ss.api_url, channels=store, sleep=lambda s: None)
+    outbox = Outbox(store, poster, utc_now)
+    return Pipeline(config, load_watchlists(config.watchlists), store, outbox), store
 
 
 def test_one_job_per_feed_starting_now_with_no_pile_ups(

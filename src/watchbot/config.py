@@ -36,10 +36,12 @@ def parse_duration(value: object) -> timedelta:
     return timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
 
 
-def format_duration(value: timedelta) -> str:
+def format_duration(value: timedelta, *, approximate: bool = False) -> str:
+    """`value` as config writes it ("90s", "10m", "2h", "3d"): exactly, in the largest unit that
+    divides it, or with `approximate`, rounded down to the largest unit it reaches ("1h")."""
     seconds = int(value.total_seconds())
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds % size == 0 and seconds >= size:
+        if seconds >= size and (approximate or seconds % size == 0):
             return f"{seconds // size}{unit}"
     return f"{seconds}s"
 

@@ -2,10 +2,12 @@
 
 Data flows one way::
 
-    Config + Watchlist  →  fetched bytes  →  Story  →  MatchResult  →  alert  →  store and Slack
+    Config + Watchlist → FetchResult → Story → MatchResult → AlertIntent → store
+                                               store → PendingAlert → outbox → Notice → sink
 
-Alerts are named for their direction, as they cross the store's edge: `store.NewAlert` is
-recorded, `store.StoredAlert` is read back to be posted (with `AlertStatus`).
+Records that cross a stage boundary are named for their direction, as in lemon24/reader:
+`FeedState` (store → fetch), `FetchResult` (fetch → pipeline), `AlertIntent` (pipeline → store),
+`PendingAlert` (store → outbox), `Notice` (outbox → sink), `StoredStory` (store → backtest).
 """
 
 from __future__ import annotations
@@ -174,3 +176,74 @@ class AlertStatus(StrEnum):
     PENDING = "pending"  # recorded, not yet posted (retried every cycle until it is)
     SENT = "sent"  # posted; Slack's ts recorded
     RELATED = "related"  # a related report recorded and never posted (drop, webhook, same outlet)
+
+
+@dataclass(frozen=True)
+class FeedState:
+    """What the store knows of a feed (store → fetch): validators, redirects, health."""
+
+    name: str
+    url: str
+    moved_to: str | None
+    etag: str | None
+    last_modified: str | None
+    last_attempt: datetime | None
+    last_success: datetime | None
+    last_error: str | None
+    last_error_at: datetime | None
+    next_due: datetime | None
+    items_seen: int
+    polls: int
+
+
+@dataclass(frozen=True)
+class AlertIntent:
+    """An alert to record with its item (pipeline → store): top-level when `parent_id` is None,
+    else a related report of that alert. `payload` is the same-story method's record of a
+    top-level alert, opaque to the store."""
+
+    channel: str
+    verdicts: tuple[WatchlistVerdict, ...]
+    payload: bytes | None
+    parent_id: int | None = None
+    status: AlertStatus = AlertStatus.PENDING
+
+
+@dataclass(frozen=True)
+class PendingAlert:
+    """A recorded alert read back to be delivered (store → outbox)."""
+
+    id: int
+    story_key: str
+    channel: str
+    status: AlertStatus
+    parent_id: int | None
+    story: Story
+    verdicts: tuple[WatchlistVerdict, ...]
+    created: datetime
+    attempts: int
+    ts: str | None  # the sink's message id once sent (Slack's ts)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One message to deliver (outbox → sink), in no sink's format: an alert with why it fired,
+    or, with `thread_ts`, a later report of an alerted story for that alert's thread."""
+
+    channel: str
+    story: Story
+    story_key: str  # sent along (Slack metadata) so a message can be found again
+    verdicts: tuple[WatchlistVerdict, ...] = ()
+    thread_ts: str | None = None
+
+
+@dataclass(frozen=True)
+class StoredStory:
+    """A stored item read back for a backtest (store → backtest)."""
+
+    item_id: int
+    story: Story
+    story_key: str
+    seen_at: datetime
+    alertable: bool
+    alerted: bool  # an alert (or related report) was recorded for it

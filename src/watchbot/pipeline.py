@@ -1,10 +1,15 @@
 """One polling cycle: where the stages meet.
 
-    fetch_feed → Story → seen before? → Matcher.match → same story alerted? → store → Slack
+    fetch → Story → seen before? → match → same story alerted? → decide → record → outbox
 
-A failing feed never stops the others and a failing alert never stops the rest: each failure is
-recorded (and shown by `watchbot feeds`) and the cycle goes on. Everything is recorded before it
-is posted, so a crash at any point loses nothing and, on the next cycle, doubles nothing.
+IO happens before and after the decision in the middle (`decide.py`), which is pure. The
+pipeline speaks to the store through `StateStore`, to Slack through the `Outbox`, and to the
+same-story method through `SameStoryIndex`: it imports no SQL, Slack or same-story code.
+
+A failing feed never stops the others and a failing item never stops the rest of its feed: each
+failure is recorded (and shown by `watchbot feeds`) and the cycle goes on. Everything is recorded
+before it is delivered, so a crash at any point loses nothing and, on the next cycle, doubles
+nothing.
 """
 
 from __future__ import annotations
@@ -17,32 +22,29 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from watchbot.dedup import (
-    RelatedIndex,
-    Signature,
-    signature,
-    signature_from_json,
-    signature_to_json,
-)
-from watchbot.errors import DeliveryError, FeedError, SlackAuthError
-from watchbot.fetch import fetch_feed, item_keys, make_client
+from watchbot.decide import by_channel, is_alertable, plan_alerts
+from watchbot.errors import FeedError
+from watchbot.fetch import fetch_many, fetch_with_state, item_keys, make_client
 from watchbot.matcher import Matcher
 from watchbot.models import (
-    AlertStatus,
     Config,
     FeedConfig,
+    FeedState,
+    FetchResult,
     RelatedMode,
     Story,
     Watchlist,
-    WatchlistVerdict,
 )
-from watchbot.slack import Poster, alert_message, related_message
-from watchbot.store import NewAlert, Store, StoredAlert, verdicts_from_json, verdicts_to_json
+from watchbot.notify import DeliveryReport, Outbox
+from watchbot.samestory import SameStoryIndex, make_index
+from watchbot.store import StateStore
 
 log = logging.getLogger("watchbot")
 
 Clock = Callable[[], datetime]
-DELIVERY_PAUSE = timedelta(seconds=45)
+IndexFactory = Callable[[timedelta], SameStoryIndex]
+
+__all__ = ["CycleReport", "FeedOutcome", "Pipeline", "is_alertable", "utc_now"]
 
 
 def utc_now() -> datetime:
@@ -63,14 +65,6 @@ class FeedOutcome:
     @property
     def ok(self) -> bool:
         return self.error is None
-
-
-@dataclass
-class DeliveryReport:
-    sent: int = 0
-    replies: int = 0
-    errors: list[str] = field(default_factory=list)
-    auth_error: str | None = None
 
 
 @dataclass
@@ -105,30 +99,30 @@ class CycleReport:
 
 
 class Pipeline:
-    """Holds what lives longer than a cycle: the compiled matcher, the store, the Slack poster,
-    the HTTP client and the related-story indexes. Thread-safe: the daemon fetches feeds in
+    """Holds what lives longer than a cycle: the compiled matcher, the store, the outbox, the
+    HTTP client and one same-story index per channel. Thread-safe: the daemon fetches feeds in
     parallel, and everything after the fetch runs under one lock."""
 
     def __init__(
         self,
         config: Config,
         watchlists: Sequence[Watchlist],
-        store: Store,
-        poster: Poster,
+        store: StateStore,
+        outbox: Outbox,
         *,
         clock: Clock = utc_now,
         client: httpx.Client | None = None,
+        index_factory: IndexFactory = make_index,
     ) -> None:
         self.config = config
         self.matcher = Matcher.compile(watchlists)
         self.store = store
-        self.poster = poster
+        self.outbox = outbox
         self.clock = clock
         self.client = client or make_client()
-        self._lock = threading.RLock()  # recording: matcher, related indexes, items
-        self._delivery_lock = threading.Lock()  # posting: one thread at a time
-        self._pause_until: datetime | None = None  # after a failed delivery, let Slack recover
-        self._related: dict[str, RelatedIndex] = {}
+        self.index_factory = index_factory
+        self._lock = threading.RLock()  # recording: matcher, same-story indexes, items
+        self._indexes: dict[str, SameStoryIndex] = {}
 
     def use_watchlists(self, watchlists: Sequence[Watchlist]) -> None:
         """Swap in edited watchlists (the daemon reloads them without a restart)."""
@@ -154,52 +148,47 @@ class Pipeline:
     # --- one cycle ------------------------------------------------------------------------------
 
     def run_cycle(self, feeds: Iterable[FeedConfig]) -> CycleReport:
+        """Fetch `feeds`, record each as it arrives, then deliver and prune once."""
         report = CycleReport()
-        for feed in feeds:
-            report.feeds.append(self.poll_feed(feed, deliver=False))
-        report.delivery = self.deliver_pending()
+        states = self.store.feed_states()
+        for feed, fetched in fetch_many(list(feeds), states, self.client):
+            report.feeds.append(self._record_fetch(feed, states.get(feed.name), fetched))
+        report.delivery = self.outbox.deliver_pending()
         self.prune()
         return report
 
     def poll_feed(self, feed: FeedConfig, *, deliver: bool = True) -> FeedOutcome:
         """Fetch one feed, record its new items and the alerts they cause; deliver unless told
         not to. Never raises for a feed's own problems: they are recorded in the outcome."""
-        outcome = FeedOutcome(feed.name)
         state = self.store.feed_state(feed.name)
-        use_saved = state is not None and state.url == feed.url
-        try:
-            result = fetch_feed(
-                feed,
-                self.client,
-                url=state.moved_to if state and use_saved else None,
-                etag=state.etag if state and use_saved else None,
-                last_modified=state.last_modified if state and use_saved else None,
-            )
-        except FeedError as e:
+        outcome = self._record_fetch(feed, state, fetch_with_state(feed, state, self.client))
+        if deliver:
+            self.outbox.deliver_pending()
+        return outcome
+
+    def deliver_pending(self) -> DeliveryReport:
+        return self.outbox.deliver_pending()
+
+    def _record_fetch(
+        self, feed: FeedConfig, state: FeedState | None, fetched: FetchResult | FeedError
+    ) -> FeedOutcome:
+        outcome = FeedOutcome(feed.name)
+        if isinstance(fetched, FeedError):
             now = self.clock()
-            log.warning("%s", e)
-            outcome.error = str(e)
-            self.store.record_fetch_error(
-                feed.name, feed.url, now=now, next_due=now + feed.interval, error=str(e)
-            )
-            return outcome
-        except Exception as e:  # a bug must not stop the other feeds either
-            now = self.clock()
-            log.exception("feed %r: unexpected error", feed.name)
-            outcome.error = f"feed {feed.name!r}: unexpected error: {e.__class__.__name__}: {e}"
+            log.warning("%s", fetched)
+            outcome.error = str(fetched)
             self.store.record_fetch_error(
                 feed.name, feed.url, now=now, next_due=now + feed.interval, error=outcome.error
             )
             return outcome
-
         with self._lock:
             now = self.clock()
             first_poll = state is None or state.last_success is None
-            outcome.not_modified = result.not_modified
-            outcome.stories = len(result.stories)
+            outcome.not_modified = fetched.not_modified
+            outcome.stories = len(fetched.stories)
             # oldest first, so a thread starts at the earliest report of a story
             ordered = sorted(
-                result.stories, key=lambda s: s.published or datetime.max.replace(tzinfo=UTC)
+                fetched.stories, key=lambda s: s.published or datetime.max.replace(tzinfo=UTC)
             )
             for story in ordered:
                 try:
@@ -207,16 +196,16 @@ class Pipeline:
                 except Exception:  # one bad item must not cost the feed's other items
                     log.exception("feed %r: item %r could not be processed", feed.name, story.title)
                     outcome.item_errors += 1
-            if result.permanent_redirect and result.final_url:
-                log.info("feed %r moved permanently to %s", feed.name, result.final_url)
+            if fetched.permanent_redirect and fetched.final_url:
+                log.info("feed %r moved permanently to %s", feed.name, fetched.final_url)
             self.store.record_fetch_success(
                 feed.name,
                 feed.url,
                 now=now,
                 next_due=now + feed.interval,
-                etag=result.etag,
-                last_modified=result.last_modified,
-                moved_to=result.final_url if result.permanent_redirect else None,
+                etag=fetched.etag,
+                last_modified=fetched.last_modified,
+                moved_to=fetched.final_url if fetched.permanent_redirect else None,
                 new_items=outcome.new_items,
             )
         log.log(
@@ -229,8 +218,6 @@ class Pipeline:
             outcome.related,
             " (not modified)" if outcome.not_modified else "",
         )
-        if deliver:
-            self.deliver_pending()
         return outcome
 
     def _record_story(
@@ -244,130 +231,45 @@ class Pipeline:
             return
         out.new_items += 1
         alertable = is_alertable(story, now, feed, first_poll)
-        alerts: list[NewAlert] = []
-        sig: Signature | None = None
+        groups = {}
         if alertable:
             result = self.matcher.match(story.title, story.text)
-            if result.alert:
-                sig = signature(story.title, story.text)
-                alerts = self._plan_alerts(story, result.alerting, sig, now)
-        ids = self.store.record_item(story, keys, now=now, alertable=alertable, alerts=alerts)
-        for alert, alert_id in zip(alerts, ids, strict=True):
+            groups = by_channel(result.alerting, self.config.slack.channel)
+        # what the decision needs, gathered first: the same-story answers and their threads
+        parents = {channel: self._index(channel, now).find(story, now) for channel in groups}
+        threads = {p: self.store.thread_feeds(p) for p in parents.values() if p is not None}
+        fresh = [channel for channel, parent in parents.items() if parent is None]
+        payload = self._index(fresh[0], now).payload(story) if fresh else None
+        intents = plan_alerts(
+            story,
+            groups,
+            parents,
+            threads,
+            payload,
+            threads=self.config.dedup.related is RelatedMode.THREAD and self.outbox.can_thread,
+        )
+        ids = self.store.record_item(story, keys, now=now, alertable=alertable, alerts=intents)
+        for intent, alert_id in zip(intents, ids, strict=True):
             if alert_id is None:
                 continue
-            if alert.parent_id is None:
-                out.alerts += 1
-                if sig is not None:
-                    self._index(alert.channel, now).add(alert_id, sig, now)
-            else:
+            if intent.parent_id is not None:
                 out.related += 1
-
-    def _plan_alerts(
-        self, story: Story, verdicts: Sequence[WatchlistVerdict], sig: Signature, now: datetime
-    ) -> list[NewAlert]:
-        """One alert per channel; a report of a story already alerted in that channel within
-        the window becomes a related report of that alert. Only other outlets' reports go in the
-        thread, each outlet once: a republished copy from an outlet already there is recorded."""
-        by_channel: dict[str, list[WatchlistVerdict]] = {}
-        for verdict in verdicts:
-            channel = verdict.channel or self.config.slack.channel
-            by_channel.setdefault(channel, []).append(verdict)
-        alerts = []
-        for channel, group in by_channel.items():
-            parent = self._index(channel, now).find(sig, now, self.config.dedup.window)
-            if parent is None:
-                alerts.append(NewAlert(channel, verdicts_to_json(group), signature_to_json(sig)))
                 continue
-            parent_id = int(str(parent))
-            thread = (
-                self.config.dedup.related is RelatedMode.THREAD
-                and self.poster.can_thread
-                and story.feed not in self.store.thread_feeds(parent_id)
-            )
-            alerts.append(
-                NewAlert(
-                    channel,
-                    verdicts_to_json(group),
-                    None,
-                    parent_id=parent_id,
-                    status=AlertStatus.PENDING if thread else AlertStatus.RELATED,
-                )
-            )
-        return alerts
+            out.alerts += 1
+            if intent.payload is not None:
+                self._index(intent.channel, now).add(alert_id, intent.payload, now)
 
-    def _index(self, channel: str, now: datetime) -> RelatedIndex:
-        """The related-story index of `channel`, loaded from the store on first use and kept
-        up to date as alerts are recorded (this process is the only writer: the run lock)."""
-        index = self._related.get(channel)
+    def _index(self, channel: str, now: datetime) -> SameStoryIndex:
+        """The same-story index of `channel`, loaded from the store on first use and kept up to
+        date as alerts are recorded (this process is the only writer: the run lock)."""
+        index = self._indexes.get(channel)
         if index is None:
-            index = RelatedIndex()
+            index = self.index_factory(self.config.dedup.window)
             since = now - self.config.dedup.window
-            for alert_id, sig_json, created in self.store.window_alerts(channel, since):
-                index.add(alert_id, signature_from_json(sig_json), created)
-            self._related[channel] = index
+            for alert_id, payload, created in self.store.window_alerts(channel, since):
+                index.add(alert_id, payload, created)
+            self._indexes[channel] = index
         return index
-
-    # --- delivery -------------------------------------------------------------------------------
-
-    def deliver_pending(self) -> DeliveryReport:
-        """Post every pending alert, oldest first. What fails stays pending for the next cycle.
-
-        Posting has its own lock, so a slow or unreachable Slack never holds up fetching and
-        recording; after a failure, deliveries pause for `DELIVERY_PAUSE` (the daemon's retry
-        job comes back every minute) instead of every feed's poll hitting Slack again."""
-        report = DeliveryReport()
-        with self._delivery_lock:
-            if self._pause_until is not None and self.clock() < self._pause_until:
-                return report
-            self._pause_until = None
-            failed_channels: set[str] = set()
-            for alert in self.store.pending_alerts():
-                if alert.channel in failed_channels:
-                    continue  # one refusal per channel per cycle is enough
-                try:
-                    self._deliver(alert, report)
-                except SlackAuthError as e:
-                    self.store.mark_attempt_failed(alert.id, str(e))
-                    report.auth_error = str(e)
-                    log.error("%s", e)
-                    break  # every other post would be refused too
-                except DeliveryError as e:
-                    self.store.mark_attempt_failed(alert.id, str(e))
-                    report.errors.append(str(e))
-                    failed_channels.add(alert.channel)
-                    log.warning("alert %d: %s (kept pending)", alert.id, e)
-                except Exception as e:  # a bug must not stop the other alerts
-                    log.exception("alert %d: unexpected error (kept pending)", alert.id)
-                    self.store.mark_attempt_failed(alert.id, f"{e.__class__.__name__}: {e}")
-                    report.errors.append(f"alert {alert.id}: {e.__class__.__name__}: {e}")
-            if report.errors or report.auth_error:
-                self._pause_until = self.clock() + DELIVERY_PAUSE
-        return report
-
-    def _deliver(self, alert: StoredAlert, report: DeliveryReport) -> None:
-        if alert.parent_id is not None:
-            if not self.poster.can_thread:
-                self.store.mark_status(alert.id, AlertStatus.RELATED, "this poster cannot thread")
-                return
-            parent = self.store.alert(alert.parent_id)  # fresh: it may have just been sent
-            if parent is None or parent.status not in (AlertStatus.PENDING, AlertStatus.SENT):
-                self.store.mark_status(alert.id, AlertStatus.RELATED, "first alert has no thread")
-                return
-            if parent.ts is None:
-                return  # the first alert is not posted yet: reply after it
-            message = related_message(alert.story, alert.channel, alert.story_key, parent.ts)
-        else:
-            verdicts = verdicts_from_json(alert.verdicts_json)
-            message = alert_message(alert.story, verdicts, alert.channel, alert.story_key)
-        maybe_posted = alert.attempts > 0
-        self.store.mark_attempt(alert.id)
-        ts = self.poster.post(message, maybe_posted=maybe_posted, since=alert.created)
-        self.store.mark_sent(alert.id, ts, self.clock())
-        log.debug("alert %d sent to %s (ts %s)", alert.id, alert.channel, ts)
-        if alert.parent_id is None:
-            report.sent += 1
-        else:
-            report.replies += 1
 
     # --- housekeeping ---------------------------------------------------------------------------
 
@@ -377,14 +279,5 @@ class Pipeline:
             items, alerts = self.store.prune(now - self.config.dedup.retention)
             if items or alerts:
                 log.info("pruned %d item(s) and %d alert(s) past retention", items, alerts)
-            for index in self._related.values():
+            for index in self._indexes.values():
                 index.prune(now - self.config.dedup.window)
-
-
-def is_alertable(story: Story, now: datetime, feed: FeedConfig, first_poll: bool) -> bool:
-    """Items published longer ago than max_age are recorded, never alerted. On a feed's first
-    poll an item without a date cannot prove it is young, so it is recorded too: adding a feed
-    never floods the channel."""
-    if story.published is None:
-        return not first_poll
-    return now - story.published <= feed.max_age

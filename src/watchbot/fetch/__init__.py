@@ -7,7 +7,14 @@
 A new way to fetch (another transport, a feed API) is a module here that returns a `FetchResult`.
 """
 
-from watchbot.fetch.http import MAX_REDIRECTS, fetch_feed, is_local, make_client
+from watchbot.fetch.http import (
+    MAX_REDIRECTS,
+    fetch_feed,
+    fetch_many,
+    fetch_with_state,
+    is_local,
+    make_client,
+)
 from watchbot.fetch.identity import canonical_url, item_keys, story_key
 from watchbot.fetch.parse import parse_feed
 
@@ -15,6 +22,8 @@ __all__ = [
     "MAX_REDIRECTS",
     "canonical_url",
     "fetch_feed",
+    "fetch_many",
+    "fetch_with_state",
     "is_local",
     "item_keys",
     "make_client",

@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import httpx
@@ -13,7 +15,9 @@ import httpx
 from watchbot import USER_AGENT
 from watchbot.errors import FeedError
 from watchbot.fetch.parse import parse_feed
-from watchbot.models import FeedConfig, FetchResult
+from watchbot.models import FeedConfig, FeedState, FetchResult
+
+log = logging.getLogger("watchbot")
 
 MAX_REDIRECTS = 5
 MAX_BYTES = 16 * 1024 * 1024  # a feed larger than this is refused rather than read into memory
@@ -37,6 +41,35 @@ _ACCEPT = (
 
 def is_local(url: str) -> bool:
     return not url.lower().startswith(("http://", "https://"))
+
+
+def fetch_many(
+    feeds: Sequence[FeedConfig], states: Mapping[str, FeedState], client: httpx.Client
+) -> Iterator[tuple[FeedConfig, FetchResult | FeedError]]:
+    """Fetch `feeds`, yielding each with its result or its error as it is done."""
+    for feed in feeds:
+        yield feed, fetch_with_state(feed, states.get(feed.name), client)
+
+
+def fetch_with_state(
+    feed: FeedConfig, state: FeedState | None, client: httpx.Client
+) -> FetchResult | FeedError:
+    """Fetch one feed with what the store remembers of it (validators, a permanent redirect);
+    never raises: a feed's own problem, or a bug, comes back as the FeedError to record."""
+    saved = state if state is not None and state.url == feed.url else None
+    try:
+        return fetch_feed(
+            feed,
+            client,
+            url=saved.moved_to if saved else None,
+            etag=saved.etag if saved else None,
+            last_modified=saved.last_modified if saved else None,
+        )
+    except FeedError as e:
+        return e
+    except Exception as e:  # a bug must not stop the other feeds either
+        log.exception("feed %r: unexpected error", feed.name)
+        return FeedError(feed.name, f"unexpected error: {e.__class__.__name__}: {e}")
 
 
 def fetch_feed(

@@ -1,7 +1,6 @@
-"""SQLite state: feeds, items seen, alerts. The only module with SQL.
+"""SQLite state: feeds, items seen, alerts. With `schema.py`, the only SQL in watchbot.
 
-The schema is versioned with `PRAGMA user_version`; `MIGRATIONS[n]` takes a database from
-version n to n+1. WAL mode and a busy timeout let `watchbot feeds` read while a run writes.
+WAL mode and a busy timeout let `watchbot feeds` read while a run writes.
 One connection, guarded by a lock, is shared by the daemon's threads.
 
 An item and the alerts it causes are recorded in one transaction, before anything is posted:
@@ -11,169 +10,35 @@ after a crash either both are there (and the pending alerts are delivered next c
 
 from __future__ import annotations
 
-import fcntl
-import json
-import os
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from watchbot.errors import LockedError, WatchbotError
-from watchbot.models import AlertStatus, Hit, Story, WatchlistVerdict
-
-MIGRATIONS: tuple[str, ...] = (
-    # 0 → 1: the first schema
-    """
-    CREATE TABLE feeds (
-        name          TEXT PRIMARY KEY,
-        url           TEXT NOT NULL,        -- the configured url when last polled
-        moved_to      TEXT,                 -- where a permanent redirect led; polled instead
-        etag          TEXT,
-        last_modified TEXT,
-        last_attempt  TEXT,
-        last_success  TEXT,
-        last_error    TEXT,
-        last_error_at TEXT,
-        next_due      TEXT,
-        items_seen    INTEGER NOT NULL DEFAULT 0,
-        polls         INTEGER NOT NULL DEFAULT 0
-    );
-    CREATE TABLE items (
-        id         INTEGER PRIMARY KEY,
-        feed       TEXT NOT NULL,
-        story_key  TEXT NOT NULL,
-        title      TEXT NOT NULL,
-        text       TEXT NOT NULL,
-        url        TEXT,
-        published  TEXT,
-        language   TEXT,
-        seen_at    TEXT NOT NULL,
-        alertable  INTEGER NOT NULL        -- 0 when too old (max_age) to alert
-    );
-    CREATE INDEX items_seen_at ON items (seen_at);
-    CREATE TABLE item_keys (
-        key     TEXT PRIMARY KEY,          -- guid:FEED:GUID, url:CANONICAL or hash:...
-        item_id INTEGER NOT NULL REFERENCES items (id) ON DELETE CASCADE
-    );
-    CREATE INDEX item_keys_item ON item_keys (item_id);
-    CREATE TABLE alerts (
-        id          INTEGER PRIMARY KEY,
-        item_id     INTEGER REFERENCES items (id) ON DELETE SET NULL,
-        story_key   TEXT NOT NULL,
-        channel     TEXT NOT NULL,
-        status      TEXT NOT NULL,          -- pending | sent | related (see models.AlertStatus)
-        parent_id   INTEGER REFERENCES alerts (id) ON DELETE SET NULL,
-        story       TEXT NOT NULL,          -- JSON of the Story, to post after a restart
-        verdicts    TEXT NOT NULL,          -- JSON of the matching verdicts
-        signature   TEXT,                   -- JSON of the dedup signature (top-level alerts)
-        created     TEXT NOT NULL,
-        attempts    INTEGER NOT NULL DEFAULT 0,
-        last_error  TEXT,
-        sent_at     TEXT,
-        ts          TEXT,                   -- Slack's message ts once sent
-        UNIQUE (story_key, channel)
-    );
-    CREATE INDEX alerts_status ON alerts (status);
-    CREATE INDEX alerts_channel_created ON alerts (channel, created);
-    CREATE TABLE channels (
-        name TEXT PRIMARY KEY,              -- as written in config ("#mexico-desk")
-        id   TEXT NOT NULL                  -- Slack's id, which history look-ups need
-    );
-    """,
+from watchbot.errors import WatchbotError
+from watchbot.models import (
+    AlertIntent,
+    AlertStatus,
+    FeedState,
+    PendingAlert,
+    StoredStory,
+    Story,
 )
+from watchbot.store.codec import (
+    iso,
+    parse_dt,
+    story_from_json,
+    story_to_json,
+    verdicts_from_json,
+    verdicts_to_json,
+)
+from watchbot.store.schema import MIGRATIONS
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.astimezone(UTC).isoformat() if value else None
-
-
-def _dt(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
-def story_to_json(story: Story) -> str:
-    data = {k: getattr(story, k) for k in Story.__dataclass_fields__}
-    data["published"] = _iso(story.published)
-    return json.dumps(data, ensure_ascii=False)
-
-
-def story_from_json(text: str) -> Story:
-    data = json.loads(text)
-    data["published"] = _dt(data.get("published"))
-    return Story(**data)
-
-
-def verdicts_to_json(verdicts: Sequence[WatchlistVerdict]) -> str:
-    return json.dumps([asdict(v) for v in verdicts], ensure_ascii=False)
-
-
-def verdicts_from_json(text: str) -> tuple[WatchlistVerdict, ...]:
-    out = []
-    for v in json.loads(text):
-        v["hits"] = tuple(Hit(**h) for h in v["hits"])
-        v["reasons"] = tuple(v.get("reasons", ()))
-        out.append(WatchlistVerdict(**v))
-    return tuple(out)
-
-
-@dataclass(frozen=True)
-class FeedState:
-    name: str
-    url: str
-    moved_to: str | None
-    etag: str | None
-    last_modified: str | None
-    last_attempt: datetime | None
-    last_success: datetime | None
-    last_error: str | None
-    last_error_at: datetime | None
-    next_due: datetime | None
-    items_seen: int
-    polls: int
-
-
-@dataclass(frozen=True)
-class StoredAlert:
-    id: int
-    story_key: str
-    channel: str
-    status: AlertStatus
-    parent_id: int | None
-    story: Story
-    verdicts_json: str
-    created: datetime
-    attempts: int
-    ts: str | None
-    parent_ts: str | None  # the parent alert's ts, for replies
-
-
-@dataclass(frozen=True)
-class NewAlert:
-    """An alert to record with its item: top-level (parent_id None) or a related report."""
-
-    channel: str
-    verdicts_json: str
-    signature_json: str | None
-    parent_id: int | None = None
-    status: AlertStatus = AlertStatus.PENDING
-
-
-@dataclass(frozen=True)
-class StoredStory:
-    item_id: int
-    story: Story
-    story_key: str
-    seen_at: datetime
-    alertable: bool
-    alerted: bool  # an alert (or related report) was recorded for it
-
-
-class Store:
+class SqliteStore:
     """The project's SQLite database. Methods are thread-safe."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path | None) -> None:
@@ -185,7 +50,7 @@ class Store:
         self._migrate()
 
     @classmethod
-    def open(cls, path: Path) -> Store:
+    def open(cls, path: Path) -> SqliteStore:
         """Open (creating it and its folder on first use) the database at `path`."""
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -204,7 +69,7 @@ class Store:
             raise
 
     @classmethod
-    def open_copy(cls, path: Path) -> Store:
+    def open_copy(cls, path: Path) -> SqliteStore:
         """An in-memory copy of the database at `path` (empty if there is none): for dry runs
         that must behave like a real run without changing the real state."""
         memory = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
@@ -297,9 +162,9 @@ class Store:
                 (
                     etag,
                     last_modified,
-                    _iso(now),
-                    _iso(now),
-                    _iso(next_due),
+                    iso(now),
+                    iso(now),
+                    iso(next_due),
                     new_items,
                     moved_to,
                     name,
@@ -314,7 +179,7 @@ class Store:
             conn.execute(
                 "UPDATE feeds SET last_attempt = ?, last_error = ?, last_error_at = ?,"
                 " next_due = ? WHERE name = ?",
-                (_iso(now), error, _iso(now), _iso(next_due), name),
+                (iso(now), error, iso(now), iso(next_due), name),
             )
 
     # --- items -----------------------------------------------------------------------------------
@@ -348,7 +213,7 @@ class Store:
         *,
         now: datetime,
         alertable: bool,
-        alerts: Sequence[NewAlert] = (),
+        alerts: Sequence[AlertIntent] = (),
     ) -> list[int | None]:
         """Record a new item and the alerts it causes, atomically. Returns the alerts' ids, in
         order; None where an alert for that (story, channel) existed already."""
@@ -363,9 +228,9 @@ class Store:
                     story.title,
                     story.text,
                     story.url,
-                    _iso(story.published),
+                    iso(story.published),
                     story.language,
-                    _iso(now),
+                    iso(now),
                     int(alertable),
                 ),
             )
@@ -385,9 +250,9 @@ class Store:
                         str(alert.status),
                         alert.parent_id,
                         story_to_json(story),
-                        alert.verdicts_json,
-                        alert.signature_json,
-                        _iso(now),
+                        verdicts_to_json(alert.verdicts),
+                        alert.payload,
+                        iso(now),
                     ),
                 )
                 ids.append(int(cur.lastrowid) if cur.rowcount and cur.lastrowid else None)
@@ -399,7 +264,7 @@ class Store:
             rows = self.conn.execute(
                 "SELECT items.*, EXISTS (SELECT 1 FROM alerts WHERE alerts.item_id = items.id)"
                 " AS alerted FROM items WHERE seen_at >= ? ORDER BY seen_at, id",
-                (_iso(since),),
+                (iso(since),),
             ).fetchall()
         for row in rows:
             yield StoredStory(
@@ -411,37 +276,34 @@ class Store:
                     canonical_url=None,
                     title=row["title"],
                     text=row["text"],
-                    published=_dt(row["published"]),
+                    published=parse_dt(row["published"]),
                     language=row["language"],
                 ),
                 story_key=row["story_key"],
-                seen_at=_dt(row["seen_at"]) or since,
+                seen_at=parse_dt(row["seen_at"]) or since,
                 alertable=bool(row["alertable"]),
                 alerted=bool(row["alerted"]),
             )
 
     # --- alerts ----------------------------------------------------------------------------------
 
-    def _alert(self, row: sqlite3.Row) -> StoredAlert:
-        return StoredAlert(
+    def _alert(self, row: sqlite3.Row) -> PendingAlert:
+        return PendingAlert(
             id=row["id"],
             story_key=row["story_key"],
             channel=row["channel"],
             status=AlertStatus(row["status"]),
             parent_id=row["parent_id"],
             story=story_from_json(row["story"]),
-            verdicts_json=row["verdicts"],
-            created=_dt(row["created"]) or datetime.now(UTC),
+            verdicts=verdicts_from_json(row["verdicts"]),
+            created=parse_dt(row["created"]) or datetime.now(UTC),
             attempts=row["attempts"],
             ts=row["ts"],
-            parent_ts=row["parent_ts"],
         )
 
-    _ALERT_SELECT = (
-        "SELECT a.*, p.ts AS parent_ts FROM alerts a LEFT JOIN alerts p ON p.id = a.parent_id"
-    )
+    _ALERT_SELECT = "SELECT a.* FROM alerts a"
 
-    def pending_alerts(self) -> list[StoredAlert]:
+    def pending_alerts(self) -> list[PendingAlert]:
         """Alerts recorded but not yet delivered, oldest first (parents before their replies)."""
         with self._lock:
             rows = self.conn.execute(
@@ -449,12 +311,12 @@ class Store:
             ).fetchall()
         return [self._alert(r) for r in rows]
 
-    def alert(self, alert_id: int) -> StoredAlert | None:
+    def alert(self, alert_id: int) -> PendingAlert | None:
         with self._lock:
             row = self.conn.execute(f"{self._ALERT_SELECT} WHERE a.id = ?", (alert_id,)).fetchone()
         return self._alert(row) if row else None
 
-    def alerts(self) -> list[StoredAlert]:
+    def alerts(self) -> list[PendingAlert]:
         with self._lock:
             rows = self.conn.execute(f"{self._ALERT_SELECT} ORDER BY a.id").fetchall()
         return [self._alert(r) for r in rows]
@@ -470,7 +332,7 @@ class Store:
             conn.execute(
                 "UPDATE alerts SET status = 'sent', ts = ?, sent_at = ?, last_error = NULL"
                 " WHERE id = ?",
-                (ts, _iso(now), alert_id),
+                (ts, iso(now), alert_id),
             )
 
     def mark_status(self, alert_id: int, status: AlertStatus, error: str | None = None) -> None:
@@ -486,15 +348,15 @@ class Store:
         with self._transaction() as conn:
             conn.execute("UPDATE alerts SET last_error = ? WHERE id = ?", (error, alert_id))
 
-    def window_alerts(self, channel: str, since: datetime) -> list[tuple[int, str, datetime]]:
-        """(id, signature JSON, created) of top-level alerts in `channel` since `since`."""
+    def window_alerts(self, channel: str, since: datetime) -> list[tuple[int, bytes, datetime]]:
+        """(id, same-story payload, created) of top-level alerts in `channel` since `since`."""
         with self._lock:
             rows = self.conn.execute(
                 "SELECT id, signature, created FROM alerts WHERE channel = ? AND created >= ?"
                 " AND parent_id IS NULL AND signature IS NOT NULL ORDER BY id",
-                (channel, _iso(since)),
+                (channel, iso(since)),
             ).fetchall()
-        return [(r[0], r[1], _dt(r[2]) or since) for r in rows]
+        return [(r[0], _payload(r[1]), parse_dt(r[2]) or since) for r in rows]
 
     def thread_feeds(self, alert_id: int) -> set[str]:
         """The outlets already in an alert's thread: its own and those of its related reports."""
@@ -545,56 +407,23 @@ class Store:
         lost). Returns (items, alerts) deleted."""
         with self._transaction() as conn:
             alerts = conn.execute(
-                "DELETE FROM alerts WHERE created < ? AND status != 'pending'", (_iso(before),)
+                "DELETE FROM alerts WHERE created < ? AND status != 'pending'", (iso(before),)
             ).rowcount
             items = conn.execute(
                 "DELETE FROM items WHERE seen_at < ? AND id NOT IN"
                 " (SELECT item_id FROM alerts WHERE item_id IS NOT NULL)",
-                (_iso(before),),
+                (iso(before),),
             ).rowcount
         return items, alerts
+
+
+def _payload(value: str | bytes) -> bytes:
+    # stored as TEXT by versions before the payload was opaque; as BLOB since
+    return value.encode("utf-8") if isinstance(value, str) else bytes(value)
 
 
 def _feed_state(row: sqlite3.Row) -> FeedState:
     data: dict[str, Any] = dict(row)
     for key in ("last_attempt", "last_success", "last_error_at", "next_due"):
-        data[key] = _dt(data[key])
+        data[key] = parse_dt(data[key])
     return FeedState(**data)
-
-
-class RunLock:
-    """An exclusive lock beside the database, held for a whole run: a cron `poll` that starts
-    while the daemon or another poll is working exits 75 instead of doubling their alerts. The
-    OS releases it when the holder dies, so a crash never leaves it stuck."""
-
-    def __init__(self, database: Path) -> None:
-        self.path = database.with_name(database.name + ".lock")
-        self._fd: int | None = None
-
-    def acquire(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
-            os.close(fd)
-            raise LockedError(
-                f"another watchbot run (pid {holder}) holds {self.path}; this run exits "
-                "without polling"
-            ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
-        self._fd = fd
-
-    def release(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
-
-    def __enter__(self) -> RunLock:
-        self.acquire()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.release()

@@ -1,4 +1,5 @@
-"""Slack messages (pure) and the posters, through the real slack_sdk clients to a local server."""
+"""notify/: Slack messages (pure) and the sinks, through the real slack_sdk clients to a local
+server."""
 
 from __future__ import annotations
 
@@ -10,18 +11,9 @@ import pytest
 
 from servers import SlackServer, channel_id
 from watchbot.errors import DeliveryError, SlackAuthError
-from watchbot.models import Hit, Story, WatchlistVerdict
-from watchbot.slack import (
-    ConsolePoster,
-    Message,
-    WebApiPoster,
-    WebhookPoster,
-    alert_message,
-    console_text,
-    escape,
-    related_message,
-    safe_url,
-)
+from watchbot.models import Hit, Notice, Story, WatchlistVerdict
+from watchbot.notify import ConsoleSink, SlackSink, WebhookSink
+from watchbot.notify.blocks import alert_message, console_text, escape, related_message, safe_url
 
 STORY = Story(
     feed="Wire <Desk>",
@@ -109,25 +101,24 @@ def test_console_text_unescapes_and_shows_links_plainly() -> None:
     assert out.startswith("── #d\n<!channel> Sheinbaum & <@U123> on cartels (https://news")
 
 
-def test_console_poster_prints_and_threads() -> None:
+def test_console_sink_prints_and_threads() -> None:
     out = io.StringIO()
-    poster = ConsolePoster(out)
-    ts = poster.post(alert_message(STORY, [VERDICT], "#d", "k"))
+    poster = ConsoleSink(out)
+    ts = poster.post(Notice("#d", STORY, "k", (VERDICT,)))
     assert ts is not None
-    poster.post(related_message(STORY, "#d", "k2", thread_ts=ts))
+    poster.post(Notice("#d", STORY, "k2", thread_ts=ts))
     assert "↳ in the thread of “&lt;!channel&gt; Sheinbaum" in out.getvalue()
 
 
-def message(channel: str = "#news-alerts", key: str = "k1", thread: str | None = None) -> Message:
-    block = {"type": "section", "text": {"type": "mrkdwn", "text": "hello"}}
-    return Message(channel, "hello", (block,), key, thread_ts=thread)
+def message(channel: str = "#news-alerts", key: str = "k1", thread: str | None = None) -> Notice:
+    return Notice(channel, STORY, key, (VERDICT,), thread_ts=thread)
 
 
-def web(ss: SlackServer) -> WebApiPoster:
-    return WebApiPoster("xoxb-test", api_url=ss.api_url, sleep=no_sleep)
+def web(ss: SlackServer) -> SlackSink:
+    return SlackSink("xoxb-test", api_url=ss.api_url, sleep=no_sleep)
 
 
-def test_web_api_poster_posts_with_metadata_and_no_unfurl(slack_server: SlackServer) -> None:
+def test_slack_sink_posts_with_metadata_and_no_unfurl(slack_server: SlackServer) -> None:
     ts = web(slack_server).post(message())
     [posted] = slack_server.posts("#news-alerts")
     assert posted["ts"] == ts
@@ -138,9 +129,9 @@ def test_web_api_poster_posts_with_metadata_and_no_unfurl(slack_server: SlackSer
     assert posted["unfurl_links"] is False and posted["unfurl_media"] is False
 
 
-def test_web_api_poster_check_refuses_bad_token(slack_server: SlackServer) -> None:
+def test_slack_sink_check_refuses_bad_token(slack_server: SlackServer) -> None:
     web(slack_server).check()
-    bad = WebApiPoster("xoxb-wrong", api_url=slack_server.api_url, sleep=no_sleep)
+    bad = SlackSink("xoxb-wrong", api_url=slack_server.api_url, sleep=no_sleep)
     with pytest.raises(SlackAuthError, match="invalid_auth"):
         bad.check()
     with pytest.raises(SlackAuthError):
@@ -149,7 +140,7 @@ def test_web_api_poster_check_refuses_bad_token(slack_server: SlackServer) -> No
 
 def test_rate_limit_waits_retry_after(slack_server: SlackServer) -> None:
     waits: list[float] = []
-    poster = WebApiPoster("xoxb-test", api_url=slack_server.api_url, sleep=waits.append)
+    poster = SlackSink("xoxb-test", api_url=slack_server.api_url, sleep=waits.append)
     slack_server.fail_next(2, status=429, retry_after=7)
     poster.post(message())
     assert waits == [7.0, 7.0]
@@ -205,19 +196,19 @@ def test_channel_id_is_remembered(slack_server: SlackServer) -> None:
             self[name] = cid
 
     ids = Ids()
-    poster = WebApiPoster("xoxb-test", api_url=slack_server.api_url, channels=ids, sleep=no_sleep)
+    poster = SlackSink("xoxb-test", api_url=slack_server.api_url, channels=ids, sleep=no_sleep)
     poster.post(message())
     assert ids == {"#news-alerts": channel_id("#news-alerts")}
 
 
-def test_webhook_poster(slack_server: SlackServer) -> None:
-    poster = WebhookPoster(slack_server.webhook_url, sleep=no_sleep)
+def test_webhook_sink(slack_server: SlackServer) -> None:
+    poster = WebhookSink(slack_server.webhook_url, sleep=no_sleep)
     assert poster.post(message()) is None
     [posted] = slack_server.posts("webhook")
     assert posted["unfurl_links"] is False
     slack_server.fail_next(1, status=429, retry_after=0, method="webhook")
     poster.post(message(key="k2"))
     assert len(slack_server.posts("webhook")) == 2
-    gone = WebhookPoster(slack_server.url + "/webhook/T0/B0/wrong", sleep=no_sleep)
+    gone = WebhookSink(slack_server.url + "/webhook/T0/B0/wrong", sleep=no_sleep)
     with pytest.raises(SlackAuthError, match="no_service"):
         gone.post(message())

@@ -1,0 +1,110 @@
+"""What every command shares: options, loading, logging, exit codes, and the factories that
+build a run's store, sink and outbox (`session`). The only place, with the commands beside it,
+that prints and picks exit codes.
+
+Exit codes: 0 done; 2 bad config or watchlist (systemd should not restart into the same error);
+3 every feed failed, or Slack refused our credentials; 75 another run holds the lock (EX_TEMPFAIL:
+cron simply tries again next time).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from watchbot.config import config_path, load_config
+from watchbot.errors import ConfigError, DeliveryError, LockedError, SlackAuthError, WatchbotError
+from watchbot.models import Config, Watchlist
+from watchbot.notify import Outbox, make_sink
+from watchbot.pipeline import utc_now
+from watchbot.store import RunLock, StateStore, open_store
+from watchbot.watchlist import load_watchlists
+
+EXIT_OK, EXIT_CONFIG, EXIT_FAILED, EXIT_LOCKED = 0, 2, 3, 75
+
+log = logging.getLogger("watchbot")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def config_option(func: F) -> F:
+    return click.option(
+        "--config",
+        "config_file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="Config file. Default: $WATCHBOT_CONFIG, else config/watchbot.yaml.",
+    )(func)
+
+
+def verbose_option(func: F) -> F:
+    return click.option("-v", "--verbose", is_flag=True, help="Log more detail to stderr.")(func)
+
+
+def setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(message)s",
+        stream=sys.stderr,
+        force=True,
+    )
+    # third-party chatter (and URLs with secrets in them) stays out of the log
+    for noisy in ("httpx", "httpcore", "apscheduler", "slack_sdk", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def fail(code: int, message: str) -> NoReturn:
+    click.echo(f"watchbot: {message}", err=True)
+    sys.exit(code)
+
+
+def load(config_file: Path | None) -> tuple[Config, list[Watchlist]]:
+    """Config and watchlists, or exit 2 with every problem listed."""
+    path = config_path(config_file)
+    try:
+        config = load_config(path)
+        watchlists = load_watchlists(config.watchlists)
+    except ConfigError as e:
+        count = len(e.problems)
+        click.echo(f"watchbot: {count} problem{'s' if count != 1 else ''} found:", err=True)
+        for problem in e.problems:
+            click.echo(f"  {problem}", err=True)
+        sys.exit(EXIT_CONFIG)
+    return config, watchlists
+
+
+@contextmanager
+def session(config: Config, *, dry_run: bool) -> Iterator[tuple[StateStore, Outbox]]:
+    """The run lock, the store and the outbox for `poll` and `run`. A dry run changes no state,
+    so it takes no lock: an editor can preview while the daemon runs."""
+    lock = RunLock(config.database)
+    try:
+        if not dry_run:
+            lock.acquire()
+    except LockedError as e:
+        fail(EXIT_LOCKED, str(e))
+    try:
+        # a dry run works on a copy of the state: it shows what would happen, changes nothing
+        store = open_store(config.database, copy=dry_run)
+    except WatchbotError as e:
+        lock.release()
+        fail(EXIT_CONFIG, str(e))
+    try:
+        delivery = make_sink(config, dry_run=dry_run, channels=store)
+        if delivery.warning:
+            click.echo(f"watchbot: warning: {delivery.warning}", err=True)
+        try:
+            delivery.sink.check()
+        except SlackAuthError as e:
+            fail(EXIT_FAILED, str(e))
+        except DeliveryError as e:  # Slack unreachable: poll anyway, alerts wait as pending
+            click.echo(f"watchbot: warning: {e}; alerts stay pending until it answers", err=True)
+        yield store, Outbox(store, delivery.sink, utc_now)
+    finally:
+        store.close()
+        lock.release()

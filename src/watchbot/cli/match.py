@@ -1,0 +1,109 @@
+"""`watchbot match`: which entries a headline would trigger, and why."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from watchbot.cli.common import config_option, load
+from watchbot.matcher import Matcher
+from watchbot.models import MatchResult
+
+
+@click.command()
+@config_option
+@click.argument("text", nargs=-1)
+@click.option(
+    "--json", "as_json", is_flag=True, help="Read JSON lines from stdin, write JSON lines."
+)
+def match(config_file: Path | None, text: tuple[str, ...], as_json: bool) -> None:
+    """Show which watchlist entries TEXT would trigger, and why.
+
+    TEXT is matched as a headline. With --json, each stdin line is {"id", "title", "summary"}
+    and each output line {"id", "alert", "matches": [...]}.
+    """
+    _, watchlists = load(config_file)
+    matcher = Matcher.compile(watchlists)
+    if as_json:
+        _match_json(matcher)
+        return
+    if not text:
+        raise click.UsageError("give a headline to match, or --json to read JSON lines")
+    headline = " ".join(text)
+    result = matcher.match(headline, "", explain=True)
+    click.echo(explain(headline, result, color=sys.stdout.isatty()))
+
+
+def _match_json(matcher: Matcher) -> None:
+    for number, line in enumerate(sys.stdin, 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            if not isinstance(item, dict):
+                raise ValueError("expected a JSON object")
+        except ValueError as e:
+            click.echo(f"watchbot: stdin line {number}: not a JSON object ({e}); skipped", err=True)
+            continue
+        result = matcher.match(str(item.get("title") or ""), str(item.get("summary") or ""))
+        matches = [
+            {
+                "watchlist": hit.watchlist,
+                "entry": hit.entry,
+                "term": hit.term,
+                "matched": hit.matched,
+                "score": hit.score,
+            }
+            for verdict in result.verdicts
+            for hit in verdict.hits
+        ]
+        out = {"id": item.get("id"), "alert": result.alert, "matches": matches}
+        click.echo(json.dumps(out, ensure_ascii=False))
+
+
+def highlight(text: str, spans: list[tuple[int, int]], *, color: bool) -> str:
+    """`text` with the matched spans marked: bold on a terminal, [brackets] elsewhere."""
+    out, pos = [], 0
+    for start, end in sorted(set(spans)):
+        if start < pos:
+            continue
+        out.append(text[pos:start])
+        word = text[start:end]
+        out.append(click.style(word, bold=True, fg="yellow") if color else f"[{word}]")
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def explain(headline: str, result: MatchResult, *, color: bool = False) -> str:
+    """The human explanation printed by `watchbot match`."""
+    lines = []
+    spans = [(h.start, h.end) for v in result.verdicts for h in v.hits if h.field == "title"]
+    lines.append(highlight(headline, spans, color=color))
+    lines.append("")
+    for verdict in result.verdicts:
+        state = "ALERT" if verdict.alert else "no alert"
+        channel = f" → {verdict.channel}" if verdict.channel and verdict.alert else ""
+        lines.append(f"{verdict.watchlist}: {state}{channel}")
+        for hit in verdict.hits:
+            how = "exact" if hit.score == 100 else f"fuzzy {hit.score}"
+            lines.append(
+                f"  ✓ {hit.entry} ({hit.label}): term {hit.term!r} matched {hit.matched!r} [{how}]"
+            )
+        for reason in verdict.reasons:
+            lines.append(f"  · {reason}")
+    if result.near_misses:
+        lines.append("near misses (fuzzy score under the entry's threshold):")
+        for miss in result.near_misses:
+            lines.append(
+                f"  ~ {miss.watchlist}/{miss.entry}: term {miss.term!r} vs {miss.matched!r}:"
+                f" {miss.score} < {miss.threshold}"
+            )
+    if not result.verdicts:
+        lines.append("no entry matched.")
+    lines.append("")
+    lines.append("would alert" if result.alert else "would not alert")
+    return "\n".join(lines)

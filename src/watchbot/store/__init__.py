@@ -1,0 +1,108 @@
+"""State: feeds, items seen, alerts. `StateStore` is what the pipeline, the outbox and the
+commands need of it, in their words; `SqliteStore` is the one implementation, and the only SQL.
+
+A new backend (PostgreSQL, for several workers) is one module here with a class that passes
+`tests/test_store_contract.py`, plus one line in `open_store`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+from watchbot.models import AlertIntent, AlertStatus, FeedState, PendingAlert, StoredStory, Story
+from watchbot.store.lock import RunLock
+from watchbot.store.sqlite import SqliteStore
+
+
+class StateStore(Protocol):
+    """Everything watchbot remembers. Methods are thread-safe; each write is atomic."""
+
+    # feeds (pipeline, `watchbot feeds`)
+    def feed_state(self, name: str) -> FeedState | None: ...
+    def feed_states(self) -> dict[str, FeedState]: ...
+    def record_fetch_success(
+        self,
+        name: str,
+        url: str,
+        *,
+        now: datetime,
+        next_due: datetime,
+        etag: str | None,
+        last_modified: str | None,
+        moved_to: str | None,
+        new_items: int,
+    ) -> None: ...
+    def record_fetch_error(
+        self, name: str, url: str, *, now: datetime, next_due: datetime, error: str
+    ) -> None: ...
+
+    # items (pipeline, backtest)
+    def known_keys(self, keys: Sequence[str]) -> set[str]:
+        """Which of `keys` belong to an item already recorded."""
+        ...
+
+    def add_keys(self, known: str, keys: Sequence[str]) -> None:
+        """Attach more identity keys to the item that has the key `known`."""
+        ...
+
+    def record_item(
+        self,
+        story: Story,
+        keys: Sequence[str],
+        *,
+        now: datetime,
+        alertable: bool,
+        alerts: Sequence[AlertIntent] = (),
+    ) -> list[int | None]:
+        """Record a new item and its alerts in one transaction; the alerts' ids in order, None
+        where that (story, channel) had an alert already."""
+        ...
+
+    def stories_since(self, since: datetime) -> Iterator[StoredStory]: ...
+
+    # alerts (pipeline, outbox)
+    def window_alerts(self, channel: str, since: datetime) -> list[tuple[int, bytes, datetime]]:
+        """(id, same-story payload, created) of the top-level alerts of `channel` since."""
+        ...
+
+    def thread_feeds(self, alert_id: int) -> set[str]:
+        """The outlets already in an alert's thread, its own included."""
+        ...
+
+    def pending_alerts(self) -> list[PendingAlert]:
+        """Alerts not yet delivered, oldest first (a parent before its replies)."""
+        ...
+
+    def alert(self, alert_id: int) -> PendingAlert | None: ...
+    def mark_attempt(self, alert_id: int) -> None:
+        """Recorded before each post: a pending alert with attempts may have been delivered."""
+        ...
+
+    def mark_sent(self, alert_id: int, ts: str | None, now: datetime) -> None: ...
+    def mark_status(self, alert_id: int, status: AlertStatus, error: str | None = None) -> None: ...
+    def mark_attempt_failed(self, alert_id: int, error: str) -> None: ...
+
+    # the Slack sink's channel ids
+    def channel_id(self, name: str) -> str | None: ...
+    def remember_channel(self, name: str, channel_id: str) -> None: ...
+
+    # `watchbot feeds`, housekeeping
+    def pending_error(self) -> str | None: ...
+    def counts(self) -> dict[str, int]: ...
+    def prune(self, before: datetime) -> tuple[int, int]:
+        """Delete items and delivered alerts older than `before`; (items, alerts) deleted."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def open_store(database: Path, *, copy: bool = False) -> StateStore:
+    """The store at `database` (created on first use), or with `copy` an in-memory copy of it
+    that a dry run may change freely."""
+    return SqliteStore.open_copy(database) if copy else SqliteStore.open(database)
+
+
+__all__ = ["RunLock", "SqliteStore", "StateStore", "open_store"]
