@@ -125,8 +125,8 @@ def make_story(n: int, **changes: object) -> Story:
     return Story(**fields)  # type: ignore[arg-type]
 
 
-def keys_of(n: int) -> list[str]:
-    return [f"guid:Wire:wire-{n}", f"url:https://wire.example/{n}"]
+def keys_of(n: int) -> tuple[str, ...]:
+    return (f"guid:Wire:wire-{n}", f"url:https://wire.example/{n}")
 
 
 VERDICTS = (

@@ -15,7 +15,7 @@ import pytest
 from factories import STORE_NOW as NOW
 from factories import VERDICTS, keys_of, make_story, new_alert
 from watchbot.errors import LockedError, WatchbotError
-from watchbot.models import AlertIntent, Story, WatchlistVerdict
+from watchbot.models import AlertIntent, ItemIntent, Story, WatchlistVerdict
 from watchbot.store import RunLock, SqliteStore
 from watchbot.store.codec import (
     story_from_json,
@@ -41,7 +41,7 @@ def store(db_path: Path) -> Iterator[SqliteStore]:
 def record(
     store: SqliteStore, n: int, *alerts: AlertIntent, now: datetime = NOW
 ) -> list[int | None]:
-    return store.record_item(make_story(n), keys_of(n), now=now, alertable=True, alerts=alerts)
+    return store.record_item(ItemIntent(make_story(n), keys_of(n), now, True, alerts))
 
 
 def alert_id(ids: list[int | None]) -> int:

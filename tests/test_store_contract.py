@@ -11,7 +11,7 @@ import pytest
 
 from factories import STORE_NOW as NOW
 from factories import VERDICTS, keys_of, make_story, new_alert
-from watchbot.models import AlertIntent, AlertStatus
+from watchbot.models import AlertIntent, AlertStatus, FeedUpdate, ItemIntent
 from watchbot.store import SqliteStore, StateStore
 
 BACKENDS: list[Callable[[Path], StateStore]] = [SqliteStore.open]
@@ -27,7 +27,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StateStore
 def record(
     store: StateStore, n: int, *alerts: AlertIntent, now: datetime = NOW
 ) -> list[int | None]:
-    return store.record_item(make_story(n), keys_of(n), now=now, alertable=True, alerts=alerts)
+    return store.record_item(ItemIntent(make_story(n), keys_of(n), now, True, alerts))
 
 
 def alert_id(ids: list[int | None]) -> int:
@@ -72,13 +72,8 @@ def test_an_existing_story_channel_pair_gives_none(store: StateStore) -> None:
     (first,) = record(store, 1, new_alert("#a"))
     # the same story (same primary key) recorded again, e.g. under a second item
     story = make_story(1, guid="wire-1", url="https://wire.example/1-copy")
-    ids = store.record_item(
-        story,
-        [keys_of(1)[0], "url:https://wire.example/1-copy"],
-        now=NOW,
-        alertable=True,
-        alerts=[new_alert("#b"), new_alert("#a")],
-    )
+    keys = (keys_of(1)[0], "url:https://wire.example/1-copy")
+    ids = store.record_item(ItemIntent(story, keys, NOW, True, (new_alert("#b"), new_alert("#a"))))
     assert ids[0] is not None and ids[0] != first
     assert ids[1] is None
 
@@ -151,19 +146,21 @@ def test_unknown_feed_has_no_state(store: StateStore) -> None:
 
 def test_feed_success_then_error(store: StateStore) -> None:
     due = NOW + timedelta(minutes=10)
-    store.record_fetch_success(
-        "Wire",
-        URL,
-        now=NOW,
-        next_due=due,
-        etag='"abc"',
-        last_modified="Sat, 28 Nov 2026 00:00:00 GMT",
-        moved_to=None,
-        new_items=3,
+    store.record_feed_update(
+        FeedUpdate(
+            "Wire",
+            URL,
+            now=NOW,
+            next_due=due,
+            etag='"abc"',
+            last_modified="Sat, 28 Nov 2026 00:00:00 GMT",
+            moved_to=None,
+            new_items=3,
+        )
     )
     later = NOW + timedelta(minutes=10)
-    store.record_fetch_error(
-        "Wire", URL, now=later, next_due=later + timedelta(minutes=10), error="HTTP 500"
+    store.record_feed_update(
+        FeedUpdate("Wire", URL, now=later, next_due=later + timedelta(minutes=10), error="HTTP 500")
     )
 
     state = store.feed_state("Wire")
@@ -183,15 +180,17 @@ def test_feed_success_then_error(store: StateStore) -> None:
 
 def test_successes_add_up(store: StateStore) -> None:
     for i, new in enumerate([3, 0, 2]):
-        store.record_fetch_success(
-            "Wire",
-            URL,
-            now=NOW + timedelta(minutes=i),
-            next_due=NOW,
-            etag=None,
-            last_modified=None,
-            moved_to=None,
-            new_items=new,
+        store.record_feed_update(
+            FeedUpdate(
+                "Wire",
+                URL,
+                now=NOW + timedelta(minutes=i),
+                next_due=NOW,
+                etag=None,
+                last_modified=None,
+                moved_to=None,
+                new_items=new,
+            )
         )
     state = store.feed_state("Wire")
     assert state is not None
@@ -201,25 +200,27 @@ def test_successes_add_up(store: StateStore) -> None:
 def test_a_permanent_redirect_is_remembered(store: StateStore) -> None:
     moved = "https://new.wire.example/rss"
     success = {"now": NOW, "next_due": NOW, "etag": '"e"', "last_modified": None, "new_items": 0}
-    store.record_fetch_success("Wire", URL, moved_to=moved, **success)  # type: ignore[arg-type]
-    store.record_fetch_success("Wire", URL, moved_to=None, **success)  # type: ignore[arg-type]
+    store.record_feed_update(FeedUpdate("Wire", URL, moved_to=moved, **success))  # type: ignore[arg-type]
+    store.record_feed_update(FeedUpdate("Wire", URL, moved_to=None, **success))  # type: ignore[arg-type]
     state = store.feed_state("Wire")
     assert state is not None and state.moved_to == moved
 
 
 def test_a_new_url_in_the_config_resets_etag_and_moved_to(store: StateStore) -> None:
-    store.record_fetch_success(
-        "Wire",
-        URL,
-        now=NOW,
-        next_due=NOW,
-        etag='"old"',
-        last_modified="Sat, 28 Nov 2026 00:00:00 GMT",
-        moved_to="https://new.wire.example/rss",
-        new_items=1,
+    store.record_feed_update(
+        FeedUpdate(
+            "Wire",
+            URL,
+            now=NOW,
+            next_due=NOW,
+            etag='"old"',
+            last_modified="Sat, 28 Nov 2026 00:00:00 GMT",
+            moved_to="https://new.wire.example/rss",
+            new_items=1,
+        )
     )
-    store.record_fetch_error(
-        "Wire", "https://other.example/rss", now=NOW, next_due=NOW, error="HTTP 404"
+    store.record_feed_update(
+        FeedUpdate("Wire", "https://other.example/rss", now=NOW, next_due=NOW, error="HTTP 404")
     )
 
     state = store.feed_state("Wire")

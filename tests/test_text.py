@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from watchbot.text import excerpt, fold, fold_plain, strip_html, tokenize, words
+from watchbot.text import excerpt, fold, fold_plain, strip_html, tokenize
 
 
 @pytest.mark.parametrize(
@@ -64,10 +64,9 @@ def test_tokenize(text: str, expected: list[tuple[str, int, int]]) -> None:
     assert [(t.word, t.start, t.end) for t in tokenize(text)] == expected
 
 
-def test_tokenize_lower_and_words() -> None:
+def test_tokenize_lower() -> None:
     tokens = tokenize("Cártel del GOLFO")
     assert [t.low for t in tokens] == ["cartel", "del", "golfo"]
-    assert words("Cártel del GOLFO") == ["cartel", "del", "golfo"]
 
 
 @pytest.mark.parametrize(

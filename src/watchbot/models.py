@@ -6,7 +6,8 @@ Data flows one way::
                                                store → PendingAlert → outbox → Notice → sink
 
 Records that cross a stage boundary are named for their direction, as in lemon24/reader:
-`FeedState` (store → fetch), `FetchResult` (fetch → pipeline), `AlertIntent` (pipeline → store),
+`FeedState` (store → fetch), `FetchResult` (fetch → pipeline), `FeedUpdate` and
+`ItemIntent` with its `AlertIntent`s (pipeline → store),
 `PendingAlert` (store → outbox), `Notice` (outbox → sink), `StoredStory` (store → backtest).
 """
 
@@ -194,6 +195,34 @@ class FeedState:
     next_due: datetime | None
     items_seen: int
     polls: int
+
+
+@dataclass(frozen=True)
+class FeedUpdate:
+    """What one poll of a feed changes in its state (pipeline → store). With `error` the poll
+    failed: the validators and the last success are kept."""
+
+    name: str
+    url: str  # the configured url; a new one resets the validators and a remembered redirect
+    now: datetime
+    next_due: datetime
+    error: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    moved_to: str | None = None  # where a permanent redirect led
+    new_items: int = 0
+
+
+@dataclass(frozen=True)
+class ItemIntent:
+    """A new item to record with the alerts it causes, in one transaction (pipeline → store).
+    `keys` are its identities, the primary one first (`fetch.item_keys`)."""
+
+    story: Story
+    keys: tuple[str, ...]
+    seen_at: datetime
+    alertable: bool  # False when too old (max_age) to alert
+    alerts: tuple[AlertIntent, ...] = ()
 
 
 @dataclass(frozen=True)

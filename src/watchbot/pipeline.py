@@ -30,7 +30,9 @@ from watchbot.models import (
     Config,
     FeedConfig,
     FeedState,
+    FeedUpdate,
     FetchResult,
+    ItemIntent,
     RelatedMode,
     Story,
     Watchlist,
@@ -177,8 +179,8 @@ class Pipeline:
             now = self.clock()
             log.warning("%s", fetched)
             outcome.error = str(fetched)
-            self.store.record_fetch_error(
-                feed.name, feed.url, now=now, next_due=now + feed.interval, error=outcome.error
+            self.store.record_feed_update(
+                FeedUpdate(feed.name, feed.url, now, now + feed.interval, error=outcome.error)
             )
             return outcome
         with self._lock:
@@ -198,15 +200,17 @@ class Pipeline:
                     outcome.item_errors += 1
             if fetched.permanent_redirect and fetched.final_url:
                 log.info("feed %r moved permanently to %s", feed.name, fetched.final_url)
-            self.store.record_fetch_success(
-                feed.name,
-                feed.url,
-                now=now,
-                next_due=now + feed.interval,
-                etag=fetched.etag,
-                last_modified=fetched.last_modified,
-                moved_to=fetched.final_url if fetched.permanent_redirect else None,
-                new_items=outcome.new_items,
+            self.store.record_feed_update(
+                FeedUpdate(
+                    feed.name,
+                    feed.url,
+                    now,
+                    now + feed.interval,
+                    etag=fetched.etag,
+                    last_modified=fetched.last_modified,
+                    moved_to=fetched.final_url if fetched.permanent_redirect else None,
+                    new_items=outcome.new_items,
+                )
             )
         log.log(
             logging.INFO if outcome.new_items else logging.DEBUG,
@@ -248,7 +252,8 @@ class Pipeline:
             payload,
             threads=self.config.dedup.related is RelatedMode.THREAD and self.outbox.can_thread,
         )
-        ids = self.store.record_item(story, keys, now=now, alertable=alertable, alerts=intents)
+        item = ItemIntent(story, keys, now, alertable, tuple(intents))
+        ids = self.store.record_item(item)
         for intent, alert_id in zip(intents, ids, strict=True):
             if alert_id is None:
                 continue

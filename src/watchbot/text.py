@@ -1,4 +1,4 @@
-"""Text normalisation shared by the matcher and the deduplicator. Pure functions.
+"""Text normalisation shared by the matcher and the same-story method. Pure functions.
 
 Folding maps every character to exactly one character, so a folded string has the same length as
 its source and a span found in one is the same span in the other: the matcher finds words in the
@@ -87,11 +87,6 @@ def tokenize(text: str) -> list[Token]:
             continue
         tokens.append(Token(plain[start:end], low[start:end], start, end))
     return tokens
-
-
-def words(text: str) -> list[str]:
-    """The lower-cased folded words of `text` (see `tokenize`)."""
-    return [t.low for t in tokenize(text)]
 
 
 class _TextExtractor(HTMLParser):

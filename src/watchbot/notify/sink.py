@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import sys
 from datetime import datetime
-from typing import Protocol, TextIO
+from typing import Protocol, TextIO, runtime_checkable
 
 from watchbot.models import Notice
 from watchbot.notify.blocks import console_text, slack_message
 
 
+@runtime_checkable
 class Sink(Protocol):
     """Where notices go. `post` returns the message's id in the sink (Slack's ts; None where
     the sink gives none); a sink that can thread replies to `notice.thread_ts`."""

@@ -11,7 +11,7 @@ from slack_sdk.webhook import WebhookClient
 
 from watchbot.errors import DeliveryError, SlackAuthError
 from watchbot.models import Notice
-from watchbot.notify.blocks import slack_message
+from watchbot.notify.blocks import Message, slack_message
 from watchbot.notify.slack import AUTH_ERRORS, MAX_ATTEMPTS, MAX_RETRY_AFTER, backoff, retry_after
 
 
@@ -31,7 +31,12 @@ class WebhookSink:
     def post(
         self, notice: Notice, *, maybe_posted: bool = False, since: datetime | None = None
     ) -> str | None:
-        message = slack_message(notice)
+        # a webhook answers no ts: an earlier post cannot be looked up, so `maybe_posted`
+        # cannot be honoured and the post is retried (at least once)
+        self._send(slack_message(notice))
+        return None
+
+    def _send(self, message: Message) -> None:
         last = "no attempt made"
         for attempt in range(MAX_ATTEMPTS):
             try:
@@ -46,7 +51,7 @@ class WebhookSink:
                     f"cannot reach the Slack webhook: {e.__class__.__name__}"
                 ) from e
             if response.status_code == 200:
-                return None
+                return
             body = (response.body or "").strip()
             if response.status_code == 429:
                 wait = retry_after(response.headers)

@@ -12,11 +12,12 @@ them only when a channel first needs an index, so `check` and `match` never pay 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from watchbot.models import Story
 
 
+@runtime_checkable
 class SameStoryIndex(Protocol):
     """The stories alerted within the window in one channel, and the decision against them."""
 

@@ -90,20 +90,9 @@ class _Words:
     kinds: set[str]  # what a number counts, as "<number>|<word>": "20|body", "4|hang"
 
 
-def _analyse(
-    text: str, title_case: bool, spanish: bool, known: frozenset[str] = frozenset()
-) -> _Words:
-    """Content tokens, names, numbers and dates of one text. `known`: names already established
-    (from the summary, for a title-case headline); `spanish`: the story is in Spanish."""
-    tokens: list[str] = []
-    names: set[str] = set()
-    places: set[str] = set()
-    orgs: set[str] = set()
-    kinds: set[str] = set()
-    digits = _numbers(text)
-    numbers: set[str] = set(digits.values())
-    raw = tokenize(text)
-    # pairs of words that are one name ("Estados Unidos", "T-MEC", "U.S.")
+def _merge_phrases(raw: list[Token]) -> list[tuple[Token, str]]:
+    """Each token with the phrase it starts, if pairs of words are one name ("Estados Unidos",
+    "T-MEC", "U.S."); the second word of a phrase is dropped."""
     merged: list[tuple[Token, str]] = []
     i = 0
     while i < len(raw):
@@ -123,100 +112,127 @@ def _analyse(
                 continue
         merged.append((tok, ""))
         i += 1
-    pending_tens = 0
-    prev_end = -1
-    counted: list[str] = []  # the numbers whose kind the next words tell
-    kind_words = 0
-    words_before: tuple[str, str] = ("", "")  # the two words before this one, lower-cased
-    before = words_before
-    run = ""  # the kind of the name just before this word, if it was one: "Eagle Pass"
-    prev_run = ""
+    return merged
 
-    def count(value: str) -> None:
-        nonlocal counted, kind_words
-        counted, kind_words = [value], _KIND_WORDS
 
-    def add_name(name: str, acronym: bool) -> None:
-        nonlocal run
-        names.add(name)
-        kind = "person"
+class _Analyser:
+    """Reads one text word by word into `_Words`. State carried from word to word: a pending
+    spelled-out ten ("treinta y siete"), the numbers whose kind the next words tell, the two
+    words before, and whether the word before was a name of some kind ("Eagle Pass")."""
+
+    def __init__(self, text: str, title_case: bool, spanish: bool, known: frozenset[str]) -> None:
+        self.text, self.title_case, self.spanish, self.known = text, title_case, spanish, known
+        self.digits = _numbers(text)
+        self.out = _Words([], set(), set(self.digits.values()), set(), set(), set())
+        self.pending_tens = 0
+        self.prev_end = -1
+        self.counted: list[str] = []
+        self.kind_words = 0
+        self.words_before: tuple[str, str] = ("", "")
+        self.before = self.words_before
+        self.run = ""
+        self.prev_run = ""
+
+    def analyse(self) -> _Words:
+        for tok, phrase in _merge_phrases(tokenize(self.text)):
+            self._word(tok, phrase)
+        return self.out
+
+    def _count(self, value: str) -> None:
+        self.counted, self.kind_words = [value], _KIND_WORDS
+
+    def _add_name(self, name: str, acronym: bool) -> None:
+        self.out.names.add(name)
+        before = self.before
         locative = before[1] in V.LOCATIVES or (
             before[1] in ("de", "a") and before[0] in V.LOCATIVES  # "cerca de", "frente a"
         )
-        if name in V.PLACES or name in V.COUNTRIES or prev_run == "place" or locative:
+        kind = "person"
+        if name in V.PLACES or name in V.COUNTRIES or self.prev_run == "place" or locative:
             kind = "place"
-        elif acronym or name in V.ORGS or prev_run == "org":
+            self.out.places.add(name)
+        elif acronym or name in V.ORGS or self.prev_run == "org":
             kind = "org"
-        if kind == "place":
-            places.add(name)
-        elif kind == "org":
-            orgs.add(name)
-        run = kind
+            self.out.orgs.add(name)
+        self.run = kind
 
-    for tok, phrase in merged:
-        initial = prev_end < 0 or bool(_SENTENCE_END.search(text, prev_end, tok.start))
-        prev_end = tok.end
-        word, low = tok.word, tok.low
-        prev_run, run = ("" if initial else run), ""
-        before, words_before = words_before, (words_before[1], low)
-        if phrase:
-            tokens.append(phrase)
-            if phrase not in V.CONCEPTS or phrase in V.KNOWN_NAMES:
-                add_name(phrase, False)
-            pending_tens = 0
-            continue
-        if low.isdigit():
-            if tok.start in digits:
-                count(digits[tok.start])
-            pending_tens = 0
-            continue
-        # spelled-out numbers: "twenty-nine", "veintinueve", "treinta y siete"
+    def _number_word(self, low: str) -> bool:
+        """Take a spelled-out number word ("twenty-nine", "veintinueve", "treinta y siete");
+        False when `low` is none."""
+        numbers = self.out.numbers
         if low in V.TENS:
-            pending_tens = V.TENS[low]
-            numbers.add(str(pending_tens))
-            count(str(pending_tens))
-            continue
-        if pending_tens and low in V.UNITS:
-            numbers.discard(str(pending_tens))
-            numbers.add(str(pending_tens + V.UNITS[low]))
-            count(str(pending_tens + V.UNITS[low]))
-            pending_tens = 0
-            continue
-        if low == "y" and pending_tens:
-            continue
-        pending_tens = 0
+            self.pending_tens = V.TENS[low]
+            numbers.add(str(self.pending_tens))
+            self._count(str(self.pending_tens))
+            return True
+        if self.pending_tens and low in V.UNITS:
+            numbers.discard(str(self.pending_tens))
+            numbers.add(str(self.pending_tens + V.UNITS[low]))
+            self._count(str(self.pending_tens + V.UNITS[low]))
+            self.pending_tens = 0
+            return True
+        if low == "y" and self.pending_tens:
+            return True
+        self.pending_tens = 0
         if low in V.SMALL_NUMBERS:
             numbers.add(str(V.SMALL_NUMBERS[low]))
-            count(str(V.SMALL_NUMBERS[low]))
-            continue
+            self._count(str(V.SMALL_NUMBERS[low]))
+            return True
+        return False
+
+    def _word(self, tok: Token, phrase: str) -> None:
+        initial = self.prev_end < 0 or bool(
+            _SENTENCE_END.search(self.text, self.prev_end, tok.start)
+        )
+        self.prev_end = tok.end
+        word, low = tok.word, tok.low
+        self.prev_run, self.run = ("" if initial else self.run), ""
+        self.before, self.words_before = self.words_before, (self.words_before[1], low)
+        if phrase:
+            self.out.tokens.append(phrase)
+            if phrase not in V.CONCEPTS or phrase in V.KNOWN_NAMES:
+                self._add_name(phrase, False)
+            self.pending_tens = 0
+            return
+        if low.isdigit():
+            if tok.start in self.digits:
+                self._count(self.digits[tok.start])
+            self.pending_tens = 0
+            return
+        if self._number_word(low):
+            return
         acronym = len(word) >= 2 and word.isupper() and word.isalpha()
         if low in V.STOPWORDS and not acronym:
-            continue
-        if acronym and low == "eu" and not spanish:
-            norm = "europe"  # the European Union in English; in Spanish, EU is the United States
-        elif acronym and low == "eu":
-            norm = "us"
-        else:
-            norm = V.normalise(low)
+            return
+        # EU: the European Union in English; in Spanish, the United States
+        eu = "us" if self.spanish else "europe"
+        norm = eu if acronym and low == "eu" else V.normalise(low)
         if norm.startswith("@"):
-            numbers.add(norm)
-            continue
-        tokens.append(norm)
-        if kind_words and low not in V.COUNT_FILLERS:
-            kinds.update(f"{value}|{norm}" for value in counted)
-            kind_words -= 1
-        capital = word[:1].isupper()
+            self.out.numbers.add(norm)
+            return
+        self.out.tokens.append(norm)
+        if self.kind_words and low not in V.COUNT_FILLERS:
+            self.out.kinds.update(f"{value}|{norm}" for value in self.counted)
+            self.kind_words -= 1
         if norm in V.CONCEPTS and norm not in V.KNOWN_NAMES:
-            continue  # "Cartel", "President": words, whatever their case
+            return  # "Cartel", "President": words, whatever their case
+        capital = word[:1].isupper()
         if (
             acronym
-            or norm in known
+            or norm in self.known
             or norm in V.COUNTRIES  # "productos mexicanos"
-            or (capital and not title_case and not initial)
+            or (capital and not self.title_case and not initial)
             or (capital and norm in V.KNOWN_NAMES)
         ):
-            add_name(norm, acronym)
-    return _Words(tokens, names, numbers, places, orgs, kinds)
+            self._add_name(norm, acronym)
+
+
+def _analyse(
+    text: str, title_case: bool, spanish: bool, known: frozenset[str] = frozenset()
+) -> _Words:
+    """Content tokens, names, numbers and dates of one text. `known`: names already established
+    (from the summary, for a title-case headline); `spanish`: the story is in Spanish."""
+    return _Analyser(text, title_case, spanish, known).analyse()
 
 
 def _looks_spanish(text: str) -> bool:

@@ -10,34 +10,23 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
-from watchbot.models import AlertIntent, AlertStatus, FeedState, PendingAlert, StoredStory, Story
+from watchbot import models
 from watchbot.store.lock import RunLock
 from watchbot.store.sqlite import SqliteStore
 
 
+@runtime_checkable
 class StateStore(Protocol):
     """Everything watchbot remembers. Methods are thread-safe; each write is atomic."""
 
     # feeds (pipeline, `watchbot feeds`)
-    def feed_state(self, name: str) -> FeedState | None: ...
-    def feed_states(self) -> dict[str, FeedState]: ...
-    def record_fetch_success(
-        self,
-        name: str,
-        url: str,
-        *,
-        now: datetime,
-        next_due: datetime,
-        etag: str | None,
-        last_modified: str | None,
-        moved_to: str | None,
-        new_items: int,
-    ) -> None: ...
-    def record_fetch_error(
-        self, name: str, url: str, *, now: datetime, next_due: datetime, error: str
-    ) -> None: ...
+    def feed_state(self, name: str) -> models.FeedState | None: ...
+    def feed_states(self) -> dict[str, models.FeedState]: ...
+    def record_feed_update(self, update: models.FeedUpdate) -> None:
+        """Record one poll of a feed: its validators and counts, or its error."""
+        ...
 
     # items (pipeline, backtest)
     def known_keys(self, keys: Sequence[str]) -> set[str]:
@@ -48,20 +37,12 @@ class StateStore(Protocol):
         """Attach more identity keys to the item that has the key `known`."""
         ...
 
-    def record_item(
-        self,
-        story: Story,
-        keys: Sequence[str],
-        *,
-        now: datetime,
-        alertable: bool,
-        alerts: Sequence[AlertIntent] = (),
-    ) -> list[int | None]:
+    def record_item(self, item: models.ItemIntent) -> list[int | None]:
         """Record a new item and its alerts in one transaction; the alerts' ids in order, None
         where that (story, channel) had an alert already."""
         ...
 
-    def stories_since(self, since: datetime) -> Iterator[StoredStory]: ...
+    def stories_since(self, since: datetime) -> Iterator[models.StoredStory]: ...
 
     # alerts (pipeline, outbox)
     def window_alerts(self, channel: str, since: datetime) -> list[tuple[int, bytes, datetime]]:
@@ -72,17 +53,19 @@ class StateStore(Protocol):
         """The outlets already in an alert's thread, its own included."""
         ...
 
-    def pending_alerts(self) -> list[PendingAlert]:
+    def pending_alerts(self) -> list[models.PendingAlert]:
         """Alerts not yet delivered, oldest first (a parent before its replies)."""
         ...
 
-    def alert(self, alert_id: int) -> PendingAlert | None: ...
+    def alert(self, alert_id: int) -> models.PendingAlert | None: ...
     def mark_attempt(self, alert_id: int) -> None:
         """Recorded before each post: a pending alert with attempts may have been delivered."""
         ...
 
     def mark_sent(self, alert_id: int, ts: str | None, now: datetime) -> None: ...
-    def mark_status(self, alert_id: int, status: AlertStatus, error: str | None = None) -> None: ...
+    def mark_status(
+        self, alert_id: int, status: models.AlertStatus, error: str | None = None
+    ) -> None: ...
     def mark_attempt_failed(self, alert_id: int, error: str) -> None: ...
 
     # the Slack sink's channel ids

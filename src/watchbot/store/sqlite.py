@@ -20,9 +20,10 @@ from typing import Any
 
 from watchbot.errors import WatchbotError
 from watchbot.models import (
-    AlertIntent,
     AlertStatus,
     FeedState,
+    FeedUpdate,
+    ItemIntent,
     PendingAlert,
     StoredStory,
     Story,
@@ -141,45 +142,32 @@ class SqliteStore:
             (url, name, url),
         )
 
-    def record_fetch_success(
-        self,
-        name: str,
-        url: str,
-        *,
-        now: datetime,
-        next_due: datetime,
-        etag: str | None,
-        last_modified: str | None,
-        moved_to: str | None,
-        new_items: int,
-    ) -> None:
+    def record_feed_update(self, update: FeedUpdate) -> None:
+        """Record one poll of a feed: its validators and counts, or its error."""
+        now, due = iso(update.now), iso(update.next_due)
         with self._transaction() as conn:
-            self._ensure_feed(conn, name, url)
+            self._ensure_feed(conn, update.name, update.url)
+            if update.error is not None:
+                conn.execute(
+                    "UPDATE feeds SET last_attempt = ?, last_error = ?, last_error_at = ?,"
+                    " next_due = ? WHERE name = ?",
+                    (now, update.error, now, due, update.name),
+                )
+                return
             conn.execute(
                 "UPDATE feeds SET etag = ?, last_modified = ?, last_attempt = ?, last_success = ?,"
                 " next_due = ?, items_seen = items_seen + ?, polls = polls + 1,"
                 " moved_to = COALESCE(?, moved_to) WHERE name = ?",
                 (
-                    etag,
-                    last_modified,
-                    iso(now),
-                    iso(now),
-                    iso(next_due),
-                    new_items,
-                    moved_to,
-                    name,
+                    update.etag,
+                    update.last_modified,
+                    now,
+                    now,
+                    due,
+                    update.new_items,
+                    update.moved_to,
+                    update.name,
                 ),
-            )
-
-    def record_fetch_error(
-        self, name: str, url: str, *, now: datetime, next_due: datetime, error: str
-    ) -> None:
-        with self._transaction() as conn:
-            self._ensure_feed(conn, name, url)
-            conn.execute(
-                "UPDATE feeds SET last_attempt = ?, last_error = ?, last_error_at = ?,"
-                " next_due = ? WHERE name = ?",
-                (iso(now), error, iso(now), iso(next_due), name),
             )
 
     # --- items -----------------------------------------------------------------------------------
@@ -206,17 +194,10 @@ class SqliteStore:
                     [(k, row[0]) for k in keys],
                 )
 
-    def record_item(
-        self,
-        story: Story,
-        keys: Sequence[str],
-        *,
-        now: datetime,
-        alertable: bool,
-        alerts: Sequence[AlertIntent] = (),
-    ) -> list[int | None]:
+    def record_item(self, item: ItemIntent) -> list[int | None]:
         """Record a new item and the alerts it causes, atomically. Returns the alerts' ids, in
         order; None where an alert for that (story, channel) existed already."""
+        story, keys, now = item.story, item.keys, item.seen_at
         ids: list[int | None] = []
         with self._transaction() as conn:
             cur = conn.execute(
@@ -231,7 +212,7 @@ class SqliteStore:
                     iso(story.published),
                     story.language,
                     iso(now),
-                    int(alertable),
+                    int(item.alertable),
                 ),
             )
             item_id = cur.lastrowid
@@ -239,7 +220,7 @@ class SqliteStore:
                 "INSERT OR IGNORE INTO item_keys (key, item_id) VALUES (?, ?)",
                 [(k, item_id) for k in keys],
             )
-            for alert in alerts:
+            for alert in item.alerts:
                 cur = conn.execute(
                     "INSERT OR IGNORE INTO alerts (item_id, story_key, channel, status, parent_id,"
                     " story, verdicts, signature, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
