@@ -38,13 +38,13 @@ from watchbot.models import (
     Watchlist,
 )
 from watchbot.notify import DeliveryReport, Outbox
-from watchbot.samestory import SameStoryIndex, make_index
+from watchbot.samestory import SameStoryIndex, Verdict, make_index
 from watchbot.store import StateStore
 
 log = logging.getLogger("watchbot")
 
 Clock = Callable[[], datetime]
-IndexFactory = Callable[[timedelta], SameStoryIndex]
+IndexFactory = Callable[[timedelta, str], SameStoryIndex]
 
 __all__ = ["CycleReport", "FeedOutcome", "Pipeline", "is_alertable", "utc_now"]
 
@@ -240,10 +240,18 @@ class Pipeline:
             result = self.matcher.match(story.title, story.text)
             groups = by_channel(result.alerting, self.config.slack.channel)
         # what the decision needs, gathered first: the same-story answers and their threads
-        parents = {channel: self._index(channel, now).find(story, now) for channel in groups}
+        found = {channel: self._index(channel, now).find(story, now) for channel in groups}
+        parents = {
+            c: m.alert_id if m and m.verdict is Verdict.SAME else None for c, m in found.items()
+        }
+        follows = {c: m.alert_id for c, m in found.items() if m and m.verdict is Verdict.RELATED}
+        for channel, m in found.items():
+            if m is not None:
+                log.debug(
+                    "%s: %r is %s alert %d: %s", channel, story.title, m.verdict, m.alert_id, m.why
+                )
         threads = {p: self.store.thread_feeds(p) for p in parents.values() if p is not None}
-        fresh = [channel for channel, parent in parents.items() if parent is None]
-        payload = self._index(fresh[0], now).payload(story) if fresh else None
+        payload = self._index(next(iter(groups)), now).payload(story) if groups else None
         intents = plan_alerts(
             story,
             groups,
@@ -251,6 +259,7 @@ class Pipeline:
             threads,
             payload,
             threads=self.config.dedup.related is RelatedMode.THREAD and self.outbox.can_thread,
+            follows=follows,
         )
         item = ItemIntent(story, keys, now, alertable, tuple(intents))
         ids = self.store.record_item(item)
@@ -259,20 +268,24 @@ class Pipeline:
                 continue
             if intent.parent_id is not None:
                 out.related += 1
-                continue
-            out.alerts += 1
-            if intent.payload is not None:
-                self._index(intent.channel, now).add(alert_id, intent.payload, now)
+            else:
+                out.alerts += 1
+            if intent.payload is not None:  # the index learns thread replies too
+                index = self._index(intent.channel, now)
+                index.add(alert_id, intent.payload, now, thread=intent.parent_id)
 
     def _index(self, channel: str, now: datetime) -> SameStoryIndex:
         """The same-story index of `channel`, loaded from the store on first use and kept up to
         date as alerts are recorded (this process is the only writer: the run lock)."""
         index = self._indexes.get(channel)
         if index is None:
-            index = self.index_factory(self.config.dedup.window)
+            index = self.index_factory(self.config.dedup.window, self.config.dedup.method)
             since = now - self.config.dedup.window
-            for alert_id, payload, created in self.store.window_alerts(channel, since):
-                index.add(alert_id, payload, created)
+            for report in self.store.window_alerts(channel, since):
+                try:
+                    index.add(report.id, report.payload, report.created, thread=report.thread)
+                except ValueError as e:  # one unreadable record must not cost the others
+                    log.warning("alert %d: same-story record skipped (%s)", report.id, e)
             self._indexes[channel] = index
         return index
 

@@ -11,6 +11,7 @@ from watchbot.cli.check import check
 from watchbot.cli.feeds import feeds
 from watchbot.cli.match import explain, highlight, match
 from watchbot.cli.run import poll, run
+from watchbot.cli.same import same
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -23,7 +24,7 @@ def main() -> None:
     """
 
 
-for command in (poll, run, check, match, feeds, backtest):
+for command in (poll, run, check, match, same, feeds, backtest):
     main.add_command(command)
 
 __all__ = ["explain", "highlight", "main"]

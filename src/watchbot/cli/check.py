@@ -9,6 +9,7 @@ import click
 from watchbot.cli.common import config_option, load
 from watchbot.config import format_duration
 from watchbot.notify import make_sink
+from watchbot.samestory import method_status
 
 
 @click.command()
@@ -41,4 +42,5 @@ def check(config_file: Path | None) -> None:
         f"dedup       window {format_duration(config.dedup.window)}, related: "
         f"{config.dedup.related}, retention {format_duration(config.dedup.retention)}"
     )
+    click.echo(f"same-story  {method_status(config.dedup.method)}")
     click.echo("ok")

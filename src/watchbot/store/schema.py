@@ -60,4 +60,9 @@ MIGRATIONS: tuple[str, ...] = (
         id   TEXT NOT NULL                  -- Slack's id, which history look-ups need
     );
     """,
+    # 1 → 2: an alert may follow an earlier one (a next step of its story, linked from it);
+    # thread replies keep a same-story payload too, so a restart reloads whole threads
+    """
+    ALTER TABLE alerts ADD COLUMN follows_id INTEGER REFERENCES alerts (id) ON DELETE SET NULL;
+    """,
 )

@@ -23,10 +23,12 @@ from watchbot.models import (
     AlertStatus,
     FeedState,
     FeedUpdate,
+    FollowsLink,
     ItemIntent,
     PendingAlert,
     StoredStory,
     Story,
+    WindowReport,
 )
 from watchbot.store.codec import (
     iso,
@@ -223,7 +225,8 @@ class SqliteStore:
             for alert in item.alerts:
                 cur = conn.execute(
                     "INSERT OR IGNORE INTO alerts (item_id, story_key, channel, status, parent_id,"
-                    " story, verdicts, signature, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " story, verdicts, signature, created, follows_id)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         item_id,
                         keys[0],
@@ -234,6 +237,7 @@ class SqliteStore:
                         verdicts_to_json(alert.verdicts),
                         alert.payload,
                         iso(now),
+                        alert.follows_id,
                     ),
                 )
                 ids.append(int(cur.lastrowid) if cur.rowcount and cur.lastrowid else None)
@@ -280,9 +284,14 @@ class SqliteStore:
             created=parse_dt(row["created"]) or datetime.now(UTC),
             attempts=row["attempts"],
             ts=row["ts"],
+            follows=_follows(row),
         )
 
-    _ALERT_SELECT = "SELECT a.* FROM alerts a"
+    # with the title, link and outlet of the earlier alert an alert follows, if any
+    _ALERT_SELECT = (
+        "SELECT a.*, f.story AS follows_story FROM alerts a"
+        " LEFT JOIN alerts f ON f.id = a.follows_id"
+    )
 
     def pending_alerts(self) -> list[PendingAlert]:
         """Alerts recorded but not yet delivered, oldest first (parents before their replies)."""
@@ -329,15 +338,16 @@ class SqliteStore:
         with self._transaction() as conn:
             conn.execute("UPDATE alerts SET last_error = ? WHERE id = ?", (error, alert_id))
 
-    def window_alerts(self, channel: str, since: datetime) -> list[tuple[int, bytes, datetime]]:
-        """(id, same-story payload, created) of top-level alerts in `channel` since `since`."""
+    def window_alerts(self, channel: str, since: datetime) -> list[WindowReport]:
+        """The reports of `channel` since `since` that have a same-story payload: alerts, and
+        thread replies with their thread, oldest first (a thread's alert before its replies)."""
         with self._lock:
             rows = self.conn.execute(
-                "SELECT id, signature, created FROM alerts WHERE channel = ? AND created >= ?"
-                " AND parent_id IS NULL AND signature IS NOT NULL ORDER BY id",
+                "SELECT id, signature, created, parent_id FROM alerts WHERE channel = ?"
+                " AND created >= ? AND signature IS NOT NULL ORDER BY id",
                 (channel, iso(since)),
             ).fetchall()
-        return [(r[0], _payload(r[1]), parse_dt(r[2]) or since) for r in rows]
+        return [WindowReport(r[0], _payload(r[1]), parse_dt(r[2]) or since, r[3]) for r in rows]
 
     def thread_feeds(self, alert_id: int) -> set[str]:
         """The outlets already in an alert's thread: its own and those of its related reports."""
@@ -396,6 +406,13 @@ class SqliteStore:
                 (iso(before),),
             ).rowcount
         return items, alerts
+
+
+def _follows(row: sqlite3.Row) -> FollowsLink | None:
+    if row["follows_story"] is None:
+        return None
+    story = story_from_json(row["follows_story"])
+    return FollowsLink(story.title, story.url, story.feed)
 
 
 def _payload(value: str | bytes) -> bytes:
