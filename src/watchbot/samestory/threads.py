@@ -150,7 +150,10 @@ class MeaningIndex:
         return ThreadEvidence(thread, best, blocked)
 
     def find(self, story: Story, now: datetime) -> Match | None:
-        report = self._report(story)
+        return self.lookup(self._report(story), now)
+
+    def lookup(self, report: Report, now: datetime) -> Match | None:
+        """`find` for a report already embedded (the bench times this part alone)."""
         candidates = self._candidate_threads(report, now - self.window)
         judged = sorted(
             (self.judge_thread(report, t, now) for t in candidates),
