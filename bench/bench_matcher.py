@@ -31,7 +31,7 @@ from pathlib import Path
 import ahocorasick
 from rapidfuzz import fuzz
 
-from watchbot.matcher import Matcher
+from watchbot.match import Matcher
 from watchbot.models import Entry, Watchlist
 from watchbot.text import fold
 from watchbot.watchlist import load_watchlists

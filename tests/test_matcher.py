@@ -1,4 +1,4 @@
-"""The matcher: every rule of SPEC "Watchlists" and of matcher.py's docstring, as tables."""
+"""The matcher: every rule of SPEC "Watchlists" and of watchbot.match's docstring, as tables."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from watchbot.errors import ConfigError
-from watchbot.matcher import Matcher, _Words, split_words, term_problem
+from watchbot.match import Matcher, split_words, term_problem
+from watchbot.match.words import SPLIT_LOW, Words, split
 from watchbot.models import Entry, MatchResult, Watchlist
 from watchbot.text import tokenize
 from watchbot.watchlist import parse_watchlist
@@ -503,11 +504,11 @@ def test_results_survive_the_word_memo_starting_over(monkeypatch: pytest.MonkeyP
     ]
     expected = [Matcher.compile(watchlists).match(t, s, explain=True) for t, s in stories]
     assert all(result.verdicts for result in expected)
-    monkeypatch.setattr("watchbot.matcher._MEMO_LIMIT", 1)
+    monkeypatch.setattr("watchbot.match.index.MEMO_LIMIT", 1)
     fresh = Matcher.compile(watchlists)
     for _ in range(3):
         assert [fresh.match(t, s, explain=True) for t, s in stories] == expected
-    assert len(fresh._memo_low) < 20
+    assert len(fresh._index.memo_low) < 20
 
 
 @given(st.text(), st.text())
@@ -525,10 +526,8 @@ def test_split_words_agrees_with_tokenize(text: str) -> None:
 
 @given(_TRICKY | st.text(), _TRICKY | st.text())
 def test_word_spans_agree_with_tokenize(title: str, text: str) -> None:
-    from watchbot.matcher import _SPLIT_LOW, _split  # the matcher's own splitting
-
-    mapped, lows = _split(title, text, _SPLIT_LOW)
-    words = _Words(title, text, mapped, lows, lows.index("|"))
+    mapped, lows = split(title, text, SPLIT_LOW)  # the matcher's own splitting
+    words = Words(title, text, mapped, lows, lows.index("|"))
     for field_name, value in (("title", title), ("text", text)):
         spans = [(t.start, t.end) for t in tokenize(value)]
         for i, (start, _) in enumerate(spans):

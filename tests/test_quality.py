@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from watchbot.matcher import Matcher
+from watchbot.match import Matcher
 from watchbot.models import Watchlist
 from watchbot.watchlist import load_watchlists
 

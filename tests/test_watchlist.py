@@ -10,7 +10,7 @@ import pytest
 
 from factories import line_of
 from watchbot.errors import ConfigError, Problem
-from watchbot.matcher import term_problem
+from watchbot.match import term_problem
 from watchbot.models import Entry, Watchlist
 from watchbot.watchlist import load_watchlists, watchlist_files
 

@@ -22,7 +22,7 @@ import click
 from watchbot import __version__
 from watchbot.config import config_path, format_duration, load_config, parse_duration
 from watchbot.errors import ConfigError, DeliveryError, LockedError, SlackAuthError, WatchbotError
-from watchbot.matcher import Matcher
+from watchbot.match import Matcher
 from watchbot.models import Config, MatchResult, Watchlist
 from watchbot.pipeline import CycleReport, Pipeline, utc_now
 from watchbot.slack import ConsolePoster, Poster, WebApiPoster, WebhookPoster

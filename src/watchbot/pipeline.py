@@ -27,7 +27,7 @@ from watchbot.dedup import (
 )
 from watchbot.errors import DeliveryError, FeedError, SlackAuthError
 from watchbot.feeds import fetch_feed, make_client
-from watchbot.matcher import Matcher
+from watchbot.match import Matcher
 from watchbot.models import (
     AlertStatus,
     Config,

@@ -16,7 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from watchbot.errors import ConfigError, Problem
-from watchbot.matcher import term_problem
+from watchbot.match import term_problem
 from watchbot.models import Entry, Watchlist
 from watchbot.yamlfile import Loc, YamlDoc, YamlProblem, load_yaml, parse_yaml, problems_from
 
