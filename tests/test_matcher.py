@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import functools
+import re
+
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from watchbot.errors import ConfigError
 from watchbot.match import Matcher, split_words, term_problem
 from watchbot.match.words import SPLIT_LOW, Words, split
-from watchbot.models import Entry, MatchResult, Watchlist
+from watchbot.models import Entry, MatchResult, Watchlist, WatchlistVerdict
 from watchbot.text import tokenize
 from watchbot.watchlist import parse_watchlist
 
@@ -247,7 +250,8 @@ def test_no_near_miss_for_an_entry_that_matched() -> None:
             False,
             ["extradition"],
             [
-                "extradition: requires one of [mexico] — none matched",
+                "extradition: requires one of [mexico] — mexico matched but does not count"
+                " (mexico: excluded by 'New Mexico')",
                 "mexico: excluded by 'New Mexico'",
             ],
             id="required-entry-honours-its-excludes",
@@ -552,3 +556,208 @@ def test_matched_text_is_the_source_slice(word: str, noise: str) -> None:
     for verdict in matcher.match(title, title).verdicts:
         for hit in verdict.hits:
             assert title[hit.start : hit.end] == hit.matched
+
+
+# --- requirement rules: groups, nearness, scoped exclusions, chains ------------------------------
+
+RULES_WATCHLIST = """
+name: rules
+entries:
+  - id: mexico
+    terms: [Mexico, Sinaloa]
+    excludes: [New Mexico]
+    alert: false
+  - id: spain
+    terms: [Spain, España]
+    alert: false
+  - id: united-states
+    terms: [US, United States]
+    alert: false
+  - id: cartels
+    terms: [cartel, CJNG]
+    alert: false
+  - id: border
+    terms: [border]
+    requires: [mexico]
+    alert: false
+  - id: fentanyl
+    terms: [fentanyl]
+    requires: [border, cartels]
+  - id: extradition
+    terms: ["extradit*"]
+    requires:
+      any of: [mexico, cartels]
+      within: sentence
+    excludes:
+      - entries: [spain]
+        within: 6 words
+  - id: transfer
+    terms: [transfer]
+    requires:
+      - all of: [mexico, united-states]
+      - any of: [cartels]
+        within: 3 words
+  - id: festival
+    terms: [festival]
+    excludes:
+      - terms: [cartel]
+        within: sentence
+"""
+
+
+@pytest.fixture(scope="module")
+def rules() -> Matcher:
+    return Matcher.compile([watchlist_from_yaml(RULES_WATCHLIST)])
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "alert"),
+    [
+        # chains: a required entry counts only when its own rules hold
+        pytest.param("Fentanyl seizures at the border fall 40%", "", False, id="chain-broken"),
+        pytest.param("Fentanyl seizures at the Mexico border fall", "", True, id="chain-holds"),
+        pytest.param("Fentanyl at the New Mexico border", "", False, id="chain-excluded"),
+        pytest.param("Fentanyl seized from cartel", "", True, id="chain-other-way"),
+        # within: sentence
+        pytest.param("Extradition approved", "Mexico agreed.", False, id="sentence-other-field"),
+        pytest.param("x", "Mexico extradites a boss. It was dawn.", True, id="sentence-same"),
+        pytest.param("x", "Mexico spoke. Then a man was extradited.", False, id="sentence-other"),
+        pytest.param("x", "The U.S. Navy and Mexico extradite a man.", True, id="sentence-abbrev"),
+        # scoped exclusion by entry, within words
+        pytest.param("Spain extradites man wanted in Mexico", "", False, id="excluded-by-entry"),
+        pytest.param(
+            "Mexico extradites CJNG boss wanted for years in three countries; Spain watches",
+            "",
+            True,
+            id="excluded-entry-too-far",
+        ),
+        # all of, plus any of within N words
+        pytest.param("Mexico transfer of cartel bosses to the US", "", True, id="all-and-near"),
+        pytest.param("Mexico transfer of cartel bosses", "", False, id="all-of-missing"),
+        pytest.param(
+            "Mexico transfer of prisoners was, officials in the US say, about a cartel",
+            "",
+            False,
+            id="any-of-too-far",
+        ),
+        # scoped exclusion by term
+        pytest.param("Festival poster: cartel announced", "", False, id="term-excluded-near"),
+        pytest.param(
+            "Festival opens", "A cartel was mentioned later. Not here.", True, id="term-far"
+        ),
+    ],
+)
+def test_rules(rules: Matcher, title: str, text: str, alert: bool) -> None:
+    assert rules.match(title, text).alert is alert
+    assert rules.match(title, text, explain=True).alert is alert
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "reason"),
+    [
+        pytest.param(
+            "Fentanyl seizures at the border fall 40%",
+            "",
+            "fentanyl: requires one of [border, cartels] — border matched but does not count"
+            " (border: requires one of [mexico] — none matched)",
+            id="chain",
+        ),
+        pytest.param(
+            "x",
+            "Mexico spoke. Then a man was extradited.",
+            "extradition: requires one of [mexico, cartels] in the same sentence — mexico matched"
+            " but not in the same sentence",
+            id="sentence",
+        ),
+        pytest.param(
+            "Spain extradites man wanted in Mexico",
+            "",
+            "extradition: excluded: spain matched within 6 words",
+            id="excluded-by-entry",
+        ),
+        pytest.param(
+            "Mexico transfer of cartel bosses",
+            "",
+            "transfer: requires all of [mexico, united-states] — united-states did not match",
+            id="all-of",
+        ),
+        pytest.param(
+            "Mexico transfer of cartel bosses to the US",
+            "",
+            "transfer: requires all of [mexico, united-states] — mexico, united-states matched;"
+            " requires one of [cartels] within 3 words — cartels matched",
+            id="two-groups-met",
+        ),
+        pytest.param(
+            "Festival poster: cartel announced",
+            "",
+            "festival: excluded by 'cartel' in the same sentence",
+            id="term-excluded",
+        ),
+    ],
+)
+def test_rules_explain_what_decided(rules: Matcher, title: str, text: str, reason: str) -> None:
+    (verdict,) = rules.match(title, text).verdicts
+    assert reason in verdict.reasons
+    entry = reason.split(":")[0]
+    (decision,) = [d for d in verdict.decisions if d.entry == entry]
+    assert reason == f"{entry}: {decision.rule}"
+
+
+def test_a_cycle_given_directly_is_refused() -> None:
+    a = Entry(id="a", label="A", kind="theme", terms=("alpha",), requires=("b",))
+    b = Entry(id="b", label="B", kind="theme", terms=("beta",), requires=("a",))
+    with pytest.raises(ConfigError) as caught:
+        Matcher.compile([Watchlist(name="w", entries=(a, b))])
+    (problem,) = caught.value.problems
+    assert "requirements go round in a circle: a → b → a" in problem.message
+
+
+# --- the explanation's verdict is the alert decision ---------------------------------------------
+
+_WORDS_OF_RULES = [
+    *"Mexico Sinaloa New Spain US United States cartel CJNG border fentanyl extradites".split(),
+    *"extradition transfer festival the of a and said . ; , It was".split(),
+]
+
+
+@settings(deadline=None)
+@given(
+    st.lists(st.sampled_from(_WORDS_OF_RULES), max_size=14),
+    st.lists(st.sampled_from(_WORDS_OF_RULES), max_size=20),
+)
+def test_explanation_verdict_equals_the_alert_decision(title: list[str], text: list[str]) -> None:
+    from watchbot.cli import explain
+
+    matcher = _rules_matcher()
+    headline, summary = " ".join(title).replace(" .", "."), " ".join(text).replace(" .", ".")
+    fast = matcher.match(headline, summary)
+    explained = matcher.match(headline, summary, explain=True)
+    assert fast.alert is explained.alert
+    assert fast.verdicts == explained.verdicts
+    for verdict in explained.verdicts:
+        assert verdict.alert is any(d.alerts for d in verdict.decisions)
+        assert verdict.alert is _reference_alert(verdict)
+    printed = explain(headline, explained)
+    assert printed.endswith("would alert" if fast.alert else "would not alert")
+    assert printed.count("⇒ alert, decided by") == len(fast.alerting)
+
+
+@functools.cache
+def _rules_matcher() -> Matcher:
+    return Matcher.compile([watchlist_from_yaml(RULES_WATCHLIST)])
+
+
+def _reference_alert(verdict: WatchlistVerdict) -> bool:
+    """The decision re-derived from the printed rules alone: an entry with alert: true alerts
+    when it simply matched, or when each of its requirements ends by naming entries it listed
+    as matched."""
+    for d in verdict.decisions:
+        if d.rule == "matched":
+            return True
+        parts = [re.fullmatch(r"requires (.*) — (.*) matched", p) for p in d.rule.split("; ")]
+        if all(parts):
+            listed = {i for m in parts if m for i in re.findall(r"[\w.-]+", m.group(1))}
+            if all(set(m.group(2).split(", ")) <= listed for m in parts if m):
+                return True
+    return False

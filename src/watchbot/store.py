@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from watchbot.errors import LockedError, WatchbotError
-from watchbot.models import AlertStatus, Hit, Story, WatchlistVerdict
+from watchbot.models import AlertStatus, Decision, Hit, Story, WatchlistVerdict
 
 MIGRATIONS: tuple[str, ...] = (
     # 0 → 1: the first schema
@@ -117,6 +117,7 @@ def verdicts_from_json(text: str) -> tuple[WatchlistVerdict, ...]:
     for v in json.loads(text):
         v["hits"] = tuple(Hit(**h) for h in v["hits"])
         v["reasons"] = tuple(v.get("reasons", ()))
+        v["decisions"] = tuple(Decision(**d) for d in v.get("decisions", ()))
         out.append(WatchlistVerdict(**v))
     return tuple(out)
 

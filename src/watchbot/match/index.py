@@ -45,6 +45,7 @@ class Term:
     source: str  # as written in the watchlist (stripped)
     folded: str  # lower-cased words joined by spaces: what fuzzy scores compare
     threshold: int | None  # None: exact only
+    scope: int = 0  # for an exclude: 0 anywhere, k the entry's exclusion k - 1
 
 
 class _End(NamedTuple):
@@ -73,6 +74,7 @@ class RawNearMiss(NamedTuple):
     score: int
     first: int
     last: int
+    why: str = ""
 
 
 class TermIndex:
@@ -126,11 +128,17 @@ class TermIndex:
         node.ends.append(end)
 
     def add(
-        self, entry: int, exclude: bool, source: str, parsed: Phrase | Regex, fuzzy: int | None
+        self,
+        entry: int,
+        exclude: bool,
+        source: str,
+        parsed: Phrase | Regex,
+        fuzzy: int | None,
+        scope: int = 0,
     ) -> None:
-        """Add one term of entry number `entry`."""
+        """Add one term of entry number `entry` (an exclude one of exclusion `scope` - 1)."""
         if isinstance(parsed, Regex):
-            self._regexes.append((Term(entry, exclude, source, "", None), parsed.pattern))
+            self._regexes.append((Term(entry, exclude, source, "", None, scope), parsed.pattern))
             return
         fuzzy_ok = fuzzy is not None and not parsed.acronym and not parsed.wildcard
         words = parsed.words
@@ -140,6 +148,7 @@ class TermIndex:
             source,
             " ".join(w.text for w in words),
             fuzzy if fuzzy_ok else None,
+            scope,
         )
         pids = [self._word_pattern(w, parsed.acronym) for w in words]
         self._add_path(pids, _End(term, fuzzy_ok))

@@ -9,6 +9,7 @@ from watchbot.match.decide import Decider, EntryRef
 from watchbot.match.index import TermIndex
 from watchbot.match.terms import parse_term
 from watchbot.models import MatchResult, Watchlist
+from watchbot.rules import cycle_problems
 
 _EMPTY = MatchResult()
 
@@ -33,14 +34,17 @@ class Matcher:
             for entry in watchlist.entries:
                 index = len(self._entries)
                 self._entries.append(EntryRef(w, watchlist.name, entry))
-                for exclude, terms in ((False, entry.terms), (True, entry.excludes)):
+                groups = [(False, 0, entry.terms), (True, 0, entry.excludes)]
+                groups += [(True, k + 1, x.terms) for k, x in enumerate(entry.exclusions)]
+                for exclude, scope, terms in groups:
                     for source in terms:
                         parsed = parse_term(source)
                         if isinstance(parsed, str):
                             where = f"entry {entry.id!r} term {source!r}"
                             problems.append(Problem(watchlist.path, entry.line, where, parsed))
-                        else:
-                            self._index.add(index, exclude, source.strip(), parsed, entry.fuzzy)
+                            continue
+                        self._index.add(index, exclude, source.strip(), parsed, entry.fuzzy, scope)
+        problems += cycle_problems(watchlists)
         if problems:
             raise ConfigError(problems)
         self._index.finish()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from bisect import bisect_left, bisect_right
 from itertools import islice
 
 from watchbot.text import fold, fold_plain
@@ -137,6 +138,7 @@ class Words:
         self.sep = sep  # index of the separator in lows
         self._padded = ""
         self._spans: dict[str, list[tuple[int, int]]] = {}
+        self._sentences: dict[str, list[int]] = {}
 
     def span(self, field_name: str, first: int, last: int) -> tuple[int, int]:
         """Character span in `field_name` of its words `first` to `last`."""
@@ -163,9 +165,55 @@ class Words:
                 shift = 0 if title else len(self.title) + len(SEPARATOR) + 2
                 return start - shift, end - shift
         # possessive s around: the reference way
-        if field_name not in self._spans:  # every span of the field: this path is rare
-            self._spans[field_name] = word_spans(self.title if title else self.text, len(lows))
-        spans = self._spans[field_name]
+        spans = self._field_spans(field_name)
         if last >= len(spans):  # cannot happen: the same words were found; never raise
             return 0, 0
         return spans[first][0], spans[last][1]
+
+    def field_words(self, field_name: str, first: int, last: int) -> list[str]:
+        """The lower-case folded words `first` to `last` of the field."""
+        offset = 0 if field_name == "title" else self.sep + 1
+        return self.lows[first + offset : last + offset + 1]
+
+    def _field_spans(self, field_name: str) -> list[tuple[int, int]]:
+        """Every word span of the field, the reference way (rarely needed)."""
+        if field_name not in self._spans:
+            source = self.title if field_name == "title" else self.text
+            self._spans[field_name] = word_spans(source, len(self.lows))
+        return self._spans[field_name]
+
+    def word_range(self, field_name: str, start: int, end: int) -> tuple[int, int]:
+        """The first and last word of the field that the characters `start:end` touch."""
+        starts = [s for s, _ in self._field_spans(field_name)]
+        first = max(0, bisect_right(starts, start) - 1)
+        return first, max(first, bisect_left(starts, end) - 1)
+
+    def sentence(self, field_name: str, word: int) -> int:
+        """The number of the sentence that word `word` of the field is in."""
+        if field_name not in self._sentences:
+            source = self.title if field_name == "title" else self.text
+            self._sentences[field_name] = sentence_starts(source)
+        spans = self._field_spans(field_name)
+        char = spans[word][0] if word < len(spans) else 0
+        return bisect_right(self._sentences[field_name], char)
+
+
+# A sentence ends at . ! ? or … followed by a space and a capital, a digit or an opening mark;
+# not after an initial or a common abbreviation ("U.S. Navy", "Gen. Smith", "Sr. López").
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’»)\]]*\s+(?=[\"'“‘«(¿¡]?[^\W\d_a-z]|\d)")
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr sr sra srta gen gral lic ing st jr no vs col sgt lt cap capt gov sen rep "
+    "pres dip mtro prof jan feb mar apr jun jul aug sep sept oct nov dec ene abr ago dic".split()
+)
+
+
+def sentence_starts(text: str) -> list[int]:
+    """Character offsets where the sentences of `text` after the first begin."""
+    starts: list[int] = []
+    for m in _SENTENCE_END.finditer(text):
+        before = text[: m.start()].rstrip(".!?…\"'”’»)]")
+        word = before[len(before.rstrip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")) :]
+        if len(word) == 1 or word.lower() in _ABBREVIATIONS:
+            continue
+        starts.append(m.end())
+    return starts
