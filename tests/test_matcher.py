@@ -144,8 +144,25 @@ def test_term_matches(term: str, title: str, expected: str | None) -> None:
         pytest.param("Sheinbaum", "Sheinbaum habla", 90, "Sheinbaum", 100, id="exact-is-100"),
         pytest.param("Harfuch", "Harfuc said", 90, "Harfuc", 92, id="one-deletion"),
         pytest.param(
-            "Claudia Sheinbaum", "Claudia Shienbaum", 90, "Claudia Shienbaum", 94, id="2-edits-9+"
+            "Claudia Sheinbaum",
+            "Claudia Shienbaum",
+            90,
+            "Claudia Shienbaum",
+            97,
+            id="swap-in-phrase",
         ),
+        # an adjacent swap is one edit, and costs what one missing letter costs in the score
+        pytest.param("Sheinbaum", "Shienbaum", 90, "Shienbaum", 94, id="swap"),
+        pytest.param("Sheinbaum", "Sheinbuam", 90, "Sheinbuam", 94, id="swap-late"),
+        pytest.param("Harfuch", "Harfcuh", 90, "Harfcuh", 92, id="swap-7-letters"),
+        pytest.param("Sheinbaum", "Sheinbaun", 85, "Sheinbaun", 88, id="substitution-9"),
+        pytest.param("Sheinbaum", "Sheinbaun", 90, None, 0, id="substitution-9-at-90"),
+        pytest.param("Sheinbaum", "Shienbaun", 80, "Shienbaun", 83, id="swap-and-substitution"),
+        pytest.param("Zambada", "Zambdaa", 90, "Zambdaa", 92, id="swap-at-end"),
+        # a dictionary word is never a misspelling, however close
+        pytest.param("Maduro", "madura", 80, None, 0, id="dictionary-word-es"),
+        pytest.param("borders", "orders", 80, None, 0, id="dictionary-word-en"),
+        pytest.param("Rivera", "ribera", 80, None, 0, id="dictionary-word-name-like"),
         pytest.param("cartel", "Carter said", 90, None, 0, id="carter-is-not-cartel"),
         pytest.param("Rodrigo Peña", "Enrique Peña Nieto", 90, None, 0, id="pena-nieto"),
         pytest.param("Rodrigo Peña", "Rodrigo Peñaloza", 90, None, 0, id="longer-name"),
@@ -154,7 +171,15 @@ def test_term_matches(term: str, title: str, expected: str | None) -> None:
         pytest.param(
             "Omar García Harfuch", "Omer García Harfuch", 90, None, 0, id="short-in-phrase"
         ),
-        pytest.param("Rafael Caro Quintero", "Rafael Caro Quinteor", 90, None, 0, id="2-edits-8"),
+        pytest.param("Rafael Caro Quintero", "Rafael Caro Quintaru", 90, None, 0, id="2-edits-8"),
+        pytest.param(
+            "Rafael Caro Quintero",
+            "Rafael Caro Quinteor",
+            90,
+            "Rafael Caro Quinteor",
+            97,
+            id="swap-8",
+        ),
         pytest.param("Sheinbaum", "Shein baum", 90, None, 0, id="never-across-words"),
         pytest.param("Sheinbaum", "Sheinbam", None, None, 0, id="fuzzy-off"),
         pytest.param("Sheinbaum", "Sheinbam", 95, None, 0, id="threshold-above"),
@@ -199,6 +224,20 @@ def test_near_misses(term: str, title: str, fuzzy: int, score: int) -> None:
 )
 def test_no_near_miss(term: str, title: str, fuzzy: int | None) -> None:
     assert one_term(term, fuzzy).match(title, explain=True).near_misses == ()
+
+
+@pytest.mark.parametrize(
+    ("term", "title", "why"),
+    [
+        pytest.param("cartel", "Carter", "'carter' is a common English word", id="carter"),
+        pytest.param("Maduro", "madura", "'madura' is a common Spanish word", id="madura"),
+    ],
+)
+def test_dictionary_words_are_near_misses_that_say_why(term: str, title: str, why: str) -> None:
+    result = one_term(term, 80).match(title, explain=True)
+    assert not result.verdicts
+    (miss,) = result.near_misses
+    assert miss.why == f"{why}, not a misspelling"
 
 
 def test_no_near_miss_for_an_entry_that_matched() -> None:

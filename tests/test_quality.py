@@ -183,6 +183,9 @@ def test_default_watchlist_loads() -> None:
         ("OPEC+ oil cartel agrees to cut output", False),
         ("US strike on narco-terrorist drug boat kills three", True),
         ("Receta: plátano maduro con crema", False),
+        ("Shienbaum rejects US troops against cartels", True),  # a swap is one edit
+        ("Sheinbaun rejects US troops against cartels", True),  # one wrong letter
+        ("Sheinbaum rejects US troops against cartels", True),
     ],
 )
 def test_default_watchlist_headlines(title: str, alert: bool) -> None:

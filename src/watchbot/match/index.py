@@ -6,8 +6,9 @@ trie of pattern ids; joined forms are one-word paths. Each distinct story word i
 the patterns it matches, and the answer memoised (news vocabulary repeats; the memo starts over at
 200,000 words): dictionary look-ups for words and for prefixes of each wildcard length, and for
 misspellings a SymSpell-style index of the deletions (1 or 2, as the edit budget allows) of every
-fuzzy term word, each candidate checked with `rapidfuzz.distance.Levenshtein`. Per story, title and
-text are folded and split into words by a cached character table and `str.split`; only words that
+fuzzy term word, each candidate checked with `rapidfuzz.distance.OSA` (an adjacent swap is one
+edit), and dictionary words set apart (`forms.dictionary_language`). Per story, title and text
+are folded and split into words by a cached character table and `str.split`; only words that
 resolve to a pattern start a walk in the trie; spans of the source are found only for hits.
 Regular expressions are compiled once; each costs one search of each field, so keep them few.
 """
@@ -20,10 +21,18 @@ from dataclasses import dataclass, field
 from itertools import compress
 from typing import NamedTuple, cast
 
-from rapidfuzz import fuzz
-from rapidfuzz.distance import Levenshtein
-
-from watchbot.match.fuzzy import MIN_FUZZY_LEN, NEAR_MISS_MARGIN, deletions, max_edits
+from watchbot.match.forms import dictionary_language
+from watchbot.match.fuzzy import (
+    MIN_FUZZY_LEN,
+    NEAR_MISS_MARGIN,
+    WORD_PENALTY,
+    deletions,
+    max_edits,
+    score,
+)
+from watchbot.match.fuzzy import (
+    edits as count_edits,
+)
 from watchbot.match.terms import Phrase, Regex, Word
 from watchbot.match.words import PLAIN, SEPARATOR, SPLIT_CASE, SPLIT_LOW, Words, split
 from watchbot.text import fold
@@ -213,9 +222,11 @@ class TermIndex:
                     continue
                 limit = max_edits(word)
                 if abs(len(word) - n) <= limit:
-                    edits = Levenshtein.distance(low, word, score_cutoff=limit)
-                    if edits <= limit:
-                        pairs.append((pid, edits))
+                    count = count_edits(low, word, limit)
+                    if count <= limit:
+                        pairs.append((pid, count))
+        if pairs and dictionary_language(low):  # an ordinary word, not a misspelt name
+            return [(pid, count + WORD_PENALTY) for pid, count in pairs]
         return pairs
 
     def _resolve_case(self, word: str) -> Pairs:
@@ -353,8 +364,22 @@ def _ends(
         if not fuzzy_ok or threshold is None:
             continue
         window = window or " ".join(lows[first : last + 1])
-        score = int(fuzz.ratio(term.folded, window))
-        if score >= threshold:
-            hits.append(RawHit(term, field_name, score, first - offset, last - offset, False))
-        elif near is not None and score >= threshold - NEAR_MISS_MARGIN:
-            near.append(RawNearMiss(term, field_name, score, first - offset, last - offset))
+        similarity = score(term.folded, window)
+        if similarity >= threshold and edits < WORD_PENALTY:
+            hits.append(RawHit(term, field_name, similarity, first - offset, last - offset, False))
+        elif near is not None and similarity >= threshold - NEAR_MISS_MARGIN:
+            why = _dictionary_words(term.folded, lows[first : last + 1])
+            near.append(
+                RawNearMiss(term, field_name, similarity, first - offset, last - offset, why)
+            )
+
+
+def _dictionary_words(term: str, words: list[str]) -> str:
+    """Why a near miss is one when its words are dictionary words; empty otherwise."""
+    mine = term.split()
+    for word, other in zip(words, mine, strict=False):
+        if word != other:
+            language = dictionary_language(word)
+            if language:
+                return f"{word!r} is a common {language} word, not a misspelling"
+    return ""
