@@ -800,3 +800,61 @@ def _reference_alert(verdict: WatchlistVerdict) -> bool:
             if all(set(m.group(2).split(", ")) <= listed for m in parts if m):
                 return True
     return False
+
+
+# --- inflected forms -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("term", "title", "expected"),
+    [
+        pytest.param(
+            "ataque contra embarcación",
+            "Ataques contra embarcaciones",
+            "Ataques contra embarcaciones",
+            id="es-plural",
+        ),
+        pytest.param("grupos criminales", "un grupo criminal", "grupo criminal", id="es-singular"),
+        pytest.param("strikes on boats", "US strikes on a boat", None, id="words-in-between"),
+        pytest.param("strike on boats", "strikes on boat", "strikes on boat", id="en-plural"),
+        pytest.param("strike", "the US is striking", "striking", id="en-verb"),
+        pytest.param("extradition", "Mexico to extradite", "extradite", id="en-noun-verb"),
+        pytest.param("transfer", "transferred to the US", "transferred", id="en-past"),
+        pytest.param("decomiso", "decomisos récord", "decomisos", id="es-plural-o"),
+        pytest.param("boat strike", "boat strikes", "boat strikes", id="last-word"),
+        # names and acronyms stay as written
+        pytest.param("Marroquín", "los Marroquines", None, id="name-not-inflected"),
+        pytest.param("CJNG", "CJNGs", None, id="acronym-not-inflected"),
+        # a stem under 4 letters says too little: only the word as written
+        pytest.param("casa", "caso cerrado", None, id="short-stem"),
+        pytest.param("casa", "casa blanca", "casa", id="short-stem-exact"),
+        # wildcards are prefixes, as before
+        pytest.param("extradit*", "extraditable", "extraditable", id="wildcard"),
+    ],
+)
+def test_inflected_forms(term: str, title: str, expected: str | None) -> None:
+    result = one_term(term, None).match(title)
+    assert matched(result) == expected
+
+
+def test_an_inflected_hit_says_so_and_shows_the_words_as_written() -> None:
+    result = one_term("ataque contra embarcación", None).match("Dos ataques contra embarcaciones")
+    (hit,) = result.verdicts[0].hits
+    assert (hit.matched, hit.form, hit.score) == ("ataques contra embarcaciones", "inflected", 100)
+    exact = one_term("ataque contra embarcación", None).match("Un ataque contra embarcación")
+    assert exact.verdicts[0].hits[0].form == "exact"
+
+
+def test_inflection_can_be_turned_off_per_entry() -> None:
+    entry = Entry(id="e", label="E", kind="theme", terms=("strike",), fuzzy=None, inflect=False)
+    matcher = Matcher.compile([Watchlist(name="w", entries=(entry,))])
+    assert not matcher.match("strikes").alert
+    assert matcher.match("strike").alert
+
+
+def test_excludes_are_inflected_too() -> None:
+    entry = Entry(
+        id="e", label="E", kind="theme", terms=("cartel",), excludes=("festival",), fuzzy=None
+    )
+    matcher = Matcher.compile([Watchlist(name="w", entries=(entry,))])
+    assert not matcher.match("cartel de festivales").alert

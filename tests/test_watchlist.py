@@ -580,3 +580,12 @@ def test_a_cycle_across_files_is_found(write_lists: WriteLists) -> None:
     two = "name: two\nentries:\n  - id: b\n    terms: [B]\n    excludes:\n      - entries: [a]\n"
     (problem,) = problems_of(write_lists({"one.yaml": one, "two.yaml": two}))
     assert "a → b → a" in problem.message
+
+
+def test_inflect_defaults_to_true_and_can_be_turned_off(write_lists: WriteLists) -> None:
+    text = (
+        "name: a\nentries:\n  - id: x\n    terms: [strike]\n"
+        "  - id: y\n    terms: [strike]\n    inflect: false\n"
+    )
+    (watchlist,) = load_watchlists(write_lists({"a.yaml": text}))
+    assert [e.inflect for e in watchlist.entries] == [True, False]

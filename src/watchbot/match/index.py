@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from itertools import compress
 from typing import NamedTuple, cast
 
-from watchbot.match.forms import dictionary_language
+from watchbot.match.forms import dictionary_language, stems
 from watchbot.match.fuzzy import (
     MIN_FUZZY_LEN,
     NEAR_MISS_MARGIN,
@@ -39,8 +39,8 @@ from watchbot.text import fold
 
 MEMO_LIMIT = 200_000  # distinct story words remembered before the memo starts over
 
-# pattern kinds
-_LOW, _LOW_PREFIX, _CASE, _CASE_PREFIX = "w", "p", "W", "P"
+# pattern kinds; a form is a lower-case word that also matches its inflections
+_LOW, _LOW_PREFIX, _CASE, _CASE_PREFIX, _FORM = "w", "p", "W", "P", "f"
 # a marker in a lower-case word's patterns: the case-kept word may match an acronym
 _ACRONYM_CANDIDATE = (-1, 0)
 
@@ -92,6 +92,8 @@ class TermIndex:
     def __init__(self) -> None:
         self._patterns: dict[tuple[str, str], int] = {}
         self._low: dict[str, int] = {}
+        self._forms: dict[str, int] = {}  # a form's word as written -> pattern id
+        self._stems: tuple[dict[str, list[int]], dict[str, list[int]]] = ({}, {})  # en, es
         self._low_prefix: dict[int, dict[str, int]] = {}
         self._case: dict[str, int] = {}
         self._case_prefix: dict[int, dict[str, int]] = {}
@@ -115,6 +117,11 @@ class TermIndex:
             pid = self._patterns[key] = len(self._patterns)
             if kind == _LOW:
                 self._low[text] = pid
+            elif kind == _FORM:
+                self._forms[text] = pid
+                for stem, index in zip(stems(text), self._stems, strict=True):
+                    if stem:
+                        index.setdefault(stem, []).append(pid)
             elif kind == _LOW_PREFIX:
                 self._low_prefix.setdefault(len(text), {})[text] = pid
             elif kind == _CASE:
@@ -125,9 +132,11 @@ class TermIndex:
                 self._acronym_low_prefix.setdefault(len(text), set()).add(fold(text))
         return pid
 
-    def _word_pattern(self, word: Word, acronym: bool) -> int:
+    def _word_pattern(self, word: Word, acronym: bool, inflect: bool = False) -> int:
         if acronym:
             return self._pattern(_CASE_PREFIX if word.prefix else _CASE, word.text)
+        if inflect and word.common:
+            return self._pattern(_FORM, word.text)
         return self._pattern(_LOW_PREFIX if word.prefix else _LOW, word.text)
 
     def _add_path(self, pids: Iterable[int], end: _End) -> None:
@@ -144,8 +153,10 @@ class TermIndex:
         parsed: Phrase | Regex,
         fuzzy: int | None,
         scope: int = 0,
+        inflect: bool = False,
     ) -> None:
-        """Add one term of entry number `entry` (an exclude one of exclusion `scope` - 1)."""
+        """Add one term of entry number `entry` (an exclude one of exclusion `scope` - 1); with
+        `inflect`, its lower-case words match their inflected forms too."""
         if isinstance(parsed, Regex):
             self._regexes.append((Term(entry, exclude, source, "", None, scope), parsed.pattern))
             return
@@ -159,7 +170,7 @@ class TermIndex:
             fuzzy if fuzzy_ok else None,
             scope,
         )
-        pids = [self._word_pattern(w, parsed.acronym) for w in words]
+        pids = [self._word_pattern(w, parsed.acronym, inflect) for w in words]
         self._add_path(pids, _End(term, fuzzy_ok))
         if fuzzy_ok:
             for w, pid in zip(words, pids, strict=True):
@@ -189,22 +200,35 @@ class TermIndex:
         pid = self._low.get(low)
         if pid is not None:
             pairs.append((pid, 0))
+        if self._forms:
+            pairs.extend(self._inflected(low))
         n = len(low)
-        for length, stems in self._low_prefix.items():
+        for length, prefixes in self._low_prefix.items():
             if length <= n:
-                pid = stems.get(low[:length])
+                pid = prefixes.get(low[:length])
                 if pid is not None:
                     pairs.append((pid, 0))
         low_len, high_len = self._fuzzy_lengths
         if low_len <= n <= high_len:
             pairs.extend(self._misspelt(low))
         if low in self._acronym_low or any(
-            length <= n and low[:length] in stems
-            for length, stems in self._acronym_low_prefix.items()
+            length <= n and low[:length] in prefixes
+            for length, prefixes in self._acronym_low_prefix.items()
         ):
             pairs.append(_ACRONYM_CANDIDATE)
             self._acronym_candidates.add(low)
         return tuple(pairs)
+
+    def _inflected(self, low: str) -> list[tuple[int, int]]:
+        """The forms that `low` is (as written, or sharing an English or Spanish stem)."""
+        found = set()
+        pid = self._forms.get(low)
+        if pid is not None:
+            found.add(pid)
+        for stem, index in zip(stems(low), self._stems, strict=True):
+            if stem:
+                found.update(index.get(stem, ()))
+        return [(pid, 0) for pid in sorted(found)]
 
     def _misspelt(self, low: str) -> list[tuple[int, int]]:
         """The fuzzy term words that `low` is a misspelling of, with the edits."""
@@ -234,9 +258,9 @@ class TermIndex:
         pid = self._case.get(word)
         if pid is not None:
             pairs.append((pid, 0))
-        for length, stems in self._case_prefix.items():
+        for length, prefixes in self._case_prefix.items():
             if length <= len(word):
-                pid = stems.get(word[:length])
+                pid = prefixes.get(word[:length])
                 if pid is not None:
                     pairs.append((pid, 0))
         return tuple(pairs)

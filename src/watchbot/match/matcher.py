@@ -43,7 +43,15 @@ class Matcher:
                             where = f"entry {entry.id!r} term {source!r}"
                             problems.append(Problem(watchlist.path, entry.line, where, parsed))
                             continue
-                        self._index.add(index, exclude, source.strip(), parsed, entry.fuzzy, scope)
+                        self._index.add(
+                            index,
+                            exclude,
+                            source.strip(),
+                            parsed,
+                            entry.fuzzy,
+                            scope,
+                            inflect=entry.inflect,
+                        )
         problems += cycle_problems(watchlists)
         if problems:
             raise ConfigError(problems)

@@ -19,6 +19,7 @@ ACRONYM_MAX_LETTERS = 5
 class Word(NamedTuple):
     text: str  # folded; lower-cased unless the term is an acronym
     prefix: bool  # written with a trailing `*`
+    common: bool = False  # written in lower case: an ordinary word, which may be inflected
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,8 @@ def parse_term(term: str) -> Phrase | Regex | str:
                 f"put at least {MIN_STEM} letters before * ({stem}* would match too many words; "
                 "e.g. extradit*)"
             )
-        words.append(Word(token.word if acronym else fold(token.word), prefix))
+        common = not acronym and not prefix and token.word.islower()
+        words.append(Word(token.word if acronym else fold(token.word), prefix, common))
     return Phrase(tuple(words), acronym)
 
 
