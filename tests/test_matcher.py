@@ -858,3 +858,27 @@ def test_excludes_are_inflected_too() -> None:
     )
     matcher = Matcher.compile([Watchlist(name="w", entries=(entry,))])
     assert not matcher.match("cartel de festivales").alert
+
+
+def test_a_near_exclusion_drops_only_the_mentions_near_it() -> None:
+    (watchlist,) = [
+        watchlist_from_yaml(
+            """
+name: w
+entries:
+  - id: mexico
+    terms: [Mexico]
+    excludes:
+      - terms: [New Mexico]
+        within: 0 words
+"""
+        )
+    ]
+    matcher = Matcher.compile([watchlist])
+    assert not matcher.match("Drought in New Mexico").alert
+    (verdict,) = matcher.match("Drought in New Mexico").verdicts
+    assert verdict.reasons == ("mexico: excluded by 'New Mexico' within 0 words",)
+    result = matcher.match("Migrants cross from Mexico into New Mexico")
+    assert result.alert
+    (hit,) = result.verdicts[0].hits
+    assert hit.start == len("Migrants cross from ")  # the mention that counts

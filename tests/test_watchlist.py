@@ -589,3 +589,10 @@ def test_inflect_defaults_to_true_and_can_be_turned_off(write_lists: WriteLists)
     )
     (watchlist,) = load_watchlists(write_lists({"a.yaml": text}))
     assert [e.inflect for e in watchlist.entries] == [True, False]
+
+
+def test_a_list_inside_excludes_is_refused(write_lists: WriteLists) -> None:
+    text = "name: a\nentries:\n  - id: x\n    terms: [X]\n    excludes:\n      - [a, b]\n"
+    (problem,) = problems_of(write_lists({"a.yaml": text}))
+    assert problem.where == "entry 'x' excludes[0]"
+    assert "a list inside `excludes`" in problem.message

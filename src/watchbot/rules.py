@@ -168,6 +168,13 @@ def read_excludes(
             exclusion = reader.exclusion(item, iloc, key)
             if exclusion is not None:
                 scoped.append(exclusion)
+        elif isinstance(item, list):
+            reader.problem(
+                iloc,
+                key,
+                "a list inside `excludes`: write its terms in the list itself, or reuse words "
+                "through an entry (`- entries: [that-entry]`)",
+            )
         # other types: the schema's own check says what is wrong with them
     return tuple(terms), tuple(scoped), reader.problems
 

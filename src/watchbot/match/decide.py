@@ -140,15 +140,28 @@ class _Story:
         return "; ".join(why) if why else "none matched"
 
     def _exclusion(self, e: int, k: int, exclusion: Exclusion) -> str:
-        """How exclusion `k` of entry `e` applies, in words; empty when it does not."""
+        """Drop the hits of entry `e` that exclusion `k` rules out; say why when none is left.
+
+        Without `near` an exclusion rules out every hit; with it, only the hits near one of its
+        terms or of an excluding entry's hits: "New Mexico" within 0 words of Mexico drops that
+        mention, not the Mexico in the next sentence."""
         near = exclusion.near
         where = f" {near}" if near != ANYWHERE else ""
-        for raw in self.scoped.get((e, k), ()):
-            if near == ANYWHERE or self._near(self.terms[e], [raw], near):
-                return f"excluded by '{raw.term.source}'{where}"
+        against: list[tuple[str, list[RawHit]]] = [
+            (f"excluded by '{raw.term.source}'{where}", [raw])
+            for raw in self.scoped.get((e, k), ())
+        ]
         for other in exclusion.entries:
-            if self._counts(e, other, near):
-                return f"excluded: {other} matched{where}"
+            o = self.decider.index_of.get(other)
+            if o is not None and self.holds(o):
+                against.append((f"excluded: {other} matched{where}", self.terms[o]))
+        for why, theirs in against:
+            if near == ANYWHERE:
+                self.terms[e] = []
+            else:
+                self.terms[e] = [h for h in self.terms[e] if not self._near([h], theirs, near)]
+            if not self.terms[e]:
+                return why
         return ""
 
     def _near(self, mine: list[RawHit], theirs: list[RawHit], near: Nearness) -> bool:
