@@ -163,6 +163,10 @@ def test_term_matches(term: str, title: str, expected: str | None) -> None:
         pytest.param("Maduro", "madura", 80, None, 0, id="dictionary-word-es"),
         pytest.param("borders", "orders", 80, None, 0, id="dictionary-word-en"),
         pytest.param("Rivera", "ribera", 80, None, 0, id="dictionary-word-name-like"),
+        pytest.param(
+            "Juan Campos Rivera", "Juan Campo Rivera", 90, "Juan Campo Rivera", 97, id="vouched"
+        ),
+        pytest.param("Campos Rivera", "campo ribera", 80, None, 0, id="no-word-vouches"),
         pytest.param("cartel", "Carter said", 90, None, 0, id="carter-is-not-cartel"),
         pytest.param("Rodrigo Peña", "Enrique Peña Nieto", 90, None, 0, id="pena-nieto"),
         pytest.param("Rodrigo Peña", "Rodrigo Peñaloza", 90, None, 0, id="longer-name"),

@@ -186,24 +186,23 @@ def named_entries(value: Any, key: str) -> Iterable[tuple[Loc, str]]:
             yield (key,), value
         return
     if isinstance(value, dict):
-        value = [value]
-        base: Callable[[int], Loc] = lambda j: (key,)  # noqa: E731
+        items: list[tuple[Loc, Any]] = [((key,), value)]
+    elif isinstance(value, list):
+        items = [((key, j), item) for j, item in enumerate(value)]
     else:
-        base = lambda j: (key, j)  # noqa: E731
-    if not isinstance(value, list):
         return
-    for j, item in enumerate(value):
+    for loc, item in items:
         if isinstance(item, str) and key == "requires":
-            yield (key, j), item
+            yield loc, item
         elif isinstance(item, dict):
             for field in ("any of", "all of", "entries"):
                 ids = item.get(field)
                 if isinstance(ids, str):
-                    yield (*base(j), field), ids
+                    yield (*loc, field), ids
                 elif isinstance(ids, list):
                     for k, other in enumerate(ids):
                         if isinstance(other, str):
-                            yield (*base(j), field, k), other
+                            yield (*loc, field, k), other
 
 
 def cycle_problems(watchlists: Sequence[Watchlist]) -> list[Problem]:

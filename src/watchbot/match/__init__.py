@@ -28,6 +28,11 @@ possessive is its word (`Sheinbaum's` is `Sheinbaum`).
   kept). The expression is folded the same way, so `/extradición/` works. Put `\\b` where you want
   word boundaries. An expression that matches the empty text is refused. The first match in each
   field counts.
+- **Inflection**: a word written in lower case (not an acronym, not ending in `*`) also matches
+  the story words that share its English or Spanish Snowball stem, when the stem has 4 letters or
+  more (`forms.stems`): `ataque contra embarcación` matches "ataques contra embarcaciones",
+  `strike` "striking". Words with a capital are names and match as written. An entry's
+  `inflect: false` turns it off. `Hit.form` is "inflected" when the words differ from the term's.
 
 Fuzzy matching
 ==============
@@ -39,34 +44,42 @@ of the story fuzzily matches a term when all of these hold:
 1. the window has exactly as many words as the term (never substring or partial matching, so
    `Rodrigo Peña` never matches "Enrique Peña Nieto", and a term never half-matches a longer name);
 2. term words shorter than 5 letters match exactly;
-3. each differing word is at most 1 edit (Levenshtein: insert, delete or substitute one character)
-   away if the term word has 5–8 letters, at most 2 edits if it has 9 or more;
-4. the score, `rapidfuzz.fuzz.ratio` of the folded term against the folded window (words joined by
-   single spaces), is at least the threshold.
+3. each differing word is at most 1 edit (optimal string alignment: insert, delete or substitute
+   one character, or swap two adjacent ones) away if the term word has 5–8 letters, at most 2
+   edits if it has 9 or more;
+4. no differing story word is a dictionary word (`forms.dictionary_language`): "carter" is never
+   `cartel`, "madura" never `Maduro`; except in a term of several words where some word of the
+   window is not such a misspelling: the other words vouch for it ("Juan Campo Rivera");
+5. the score (`fuzzy.score`: `rapidfuzz.fuzz.ratio` of the folded term against the folded window,
+   words joined by single spaces, with an adjacent swap costing one missing letter) is at least
+   the threshold.
 
-`Sheinbam` → Sheinbaum scores 94 and `Inzunsa Noriega` → Inzunza Noriega 93: both match at 90;
-`carter` never matches `cartel` (83). Exact matches score 100; fuzzy scores are rounded down, so a
+`Sheinbam` and `Shienbaum` → Sheinbaum score 94 and `Inzunsa Noriega` → Inzunza Noriega 93: all
+match at 90; `Sheinbaun` scores 88. Exact matches score 100; fuzzy scores are rounded down, so a
 reported score is never above the true similarity. Excludes follow the same rules as terms,
 including the entry's fuzzy threshold.
 
 Entries and watchlists
 ======================
 
-An entry matches when one of its terms matches and none of its `excludes` matches anywhere in the
-title or summary. A watchlist alerts when an entry with `alert: true` matches and, if the entry has
-`requires`, at least one required entry (from any watchlist, `alert: false` allowed) matches too,
-honouring its own excludes. A verdict lists every entry that matched, context entries included, with
+An entry matches when one of its terms matches; it holds when, besides, none of its excludes
+and exclusions applies and each of its requirements is met by entries that hold themselves
+(`decide` says it in full; `watchbot.rules` reads the YAML). A watchlist alerts when an entry with
+`alert: true` holds. A verdict lists every entry that matched, context entries included, with
 one `Hit` each: the best one (highest score, then title before text, then the earliest). `Hit.term`
 is the term as written, `Hit.matched` the story's words as written (a slice of the field at
 `start:end`). `reasons` say what requires, excludes and `alert: false` decided, e.g.
 "extradition: requires one of [mexico] — none matched", "cartels: excluded by 'OPEC'",
 "mexico: context only (alert: false)". A `requires` naming no known entry never matches.
+`decisions` hold, per matched entry, whether it alerts and the rule that decided.
 
 With `explain=True`, `near_misses` lists fuzzy candidates that passed rules 1–3 and scored within
-15 points under the threshold, for entries that did not match otherwise.
+15 points under the threshold (or that rule 4 set apart, saying so in `why`), for entries that did
+not match otherwise.
 
 How it is fast: see `watchbot.match.index`. The package: `terms` parses terms, `words` splits story
-text, `fuzzy` holds the edit budget, `index` compiles and finds terms, `decide` turns hits into
+text, `forms` stems words and knows dictionary words, `fuzzy` holds the edit budget and the
+score, `index` compiles and finds terms, `decide` turns hits into
 verdicts, `matcher` ties them together.
 """
 

@@ -93,6 +93,10 @@ class _Story:
             self.rule[e] = f"excluded by '{self.excluded[e]}'"
             return False
         entry = self.decider.entries[e].entry
+        if not entry.exclusions and not entry.rules:  # most entries: nothing more to check
+            self.holding[e] = True
+            self.rule[e] = "matched"
+            return True
         for k, exclusion in enumerate(entry.exclusions):
             why = self._exclusion(e, k, exclusion)
             if why:
@@ -116,7 +120,7 @@ class _Story:
         return near == ANYWHERE or self._near(self.terms[e], self.terms[o], near)
 
     def _requirement(self, e: int, req: Requirement) -> tuple[bool, str]:
-        rule = describe(req)
+        rule = self.decider.described.get(req) or describe(req)
         met = [r for r in req.any_of if self._counts(e, r, req.near)]
         if req.any_of and not met:
             return False, f"{rule} — {self._none(req.any_of, req.near)}"
@@ -194,10 +198,14 @@ def _hit(ref: EntryRef, raw: RawHit, words: Words) -> Hit:
     source = words.title if raw.field == "title" else words.text
     entry = ref.entry
     form = "exact" if raw.score == 100 else "fuzzy"
-    if form == "exact" and not raw.chars and "*" not in raw.term.source:
-        said = "".join(words.field_words(raw.field, raw.first, raw.last))
-        if said != raw.term.folded.replace(" ", "").lower():
-            form = "inflected"
+    joined = raw.term.joined
+    if (
+        joined
+        and form == "exact"
+        and not raw.chars
+        and "".join(words.field_words(raw.field, raw.first, raw.last)) != joined
+    ):
+        form = "inflected"
     return Hit(
         ref.name,
         entry.id,
@@ -208,8 +216,8 @@ def _hit(ref: EntryRef, raw: RawHit, words: Words) -> Hit:
         start,
         end,
         raw.field,
-        context=not entry.alert,
-        form=form,
+        not entry.alert,
+        form,
     )
 
 
@@ -220,6 +228,7 @@ class Decider:
         self.entries = entries
         self.watchlists = watchlists
         self.index_of = {ref.entry.id: e for e, ref in enumerate(entries)}
+        self.described = {req: describe(req) for ref in entries for req in ref.entry.rules}
 
     def result(self, words: Words, hits: list[RawHit], near: list[RawNearMiss]) -> MatchResult:
         """The verdicts of every watchlist with a hit, and the near misses."""
@@ -246,11 +255,12 @@ class Decider:
             entry = ref.entry
             holds = story.holds(e)
             rule = story.rule[e]
-            if rule.startswith("excluded"):
+            mine = story.terms[e]
+            if not mine or e in story.excluded:  # excluded: anywhere, or every match near
                 reasons.append(f"{entry.id}: {rule}")
                 decisions.append(Decision(entry.id, False, rule))
                 continue
-            hits.append(_hit(ref, max(story.terms[e], key=_key), story.words))
+            hits.append(_hit(ref, mine[0] if len(mine) == 1 else max(mine, key=_key), story.words))
             if not entry.alert:
                 rule = "context only (alert: false)" + (f"; {rule}" if entry.rules else "")
             if rule != "matched":

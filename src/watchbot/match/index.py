@@ -55,6 +55,7 @@ class Term:
     folded: str  # lower-cased words joined by spaces: what fuzzy scores compare
     threshold: int | None  # None: exact only
     scope: int = 0  # for an exclude: 0 anywhere, k the entry's exclusion k - 1
+    joined: str = ""  # a phrase without `*`: its lower-case letters, to tell an inflected hit
 
 
 class _End(NamedTuple):
@@ -169,6 +170,7 @@ class TermIndex:
             " ".join(w.text for w in words),
             fuzzy if fuzzy_ok else None,
             scope,
+            "" if parsed.wildcard else "".join(w.text for w in words).lower(),
         )
         pids = [self._word_pattern(w, parsed.acronym, inflect) for w in words]
         self._add_path(pids, _End(term, fuzzy_ok))
@@ -389,7 +391,10 @@ def _ends(
             continue
         window = window or " ".join(lows[first : last + 1])
         similarity = score(term.folded, window)
-        if similarity >= threshold and edits < WORD_PENALTY:
+        # a dictionary word is no misspelling of a one-word term; in a longer name the other
+        # words vouch for it ("Juan Campo Rivera" for Juan Campos Rivera)
+        words_vouch = edits // WORD_PENALTY < last - first + 1
+        if similarity >= threshold and (edits < WORD_PENALTY or words_vouch):
             hits.append(RawHit(term, field_name, similarity, first - offset, last - offset, False))
         elif near is not None and similarity >= threshold - NEAR_MISS_MARGIN:
             why = _dictionary_words(term.folded, lows[first : last + 1])
