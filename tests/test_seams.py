@@ -59,14 +59,15 @@ ALLOWED: dict[str, set[str]] = {
     "text": set(),
     "yamlfile": {"errors"},
     "config": {"errors", "models", "yamlfile"},
-    "matcher": {"errors", "models", "text"},
-    "watchlist": {"errors", "models", "yamlfile", "matcher"},
+    "rules": {"errors", "models", "yamlfile"},
+    "match": {"errors", "models", "text", "rules", "match"},
+    "watchlist": {"errors", "models", "yamlfile", "match", "rules"},
     "fetch": {"errors", "models", "text", "fetch"},
     "samestory": {"models", "text", "samestory"},
     "store": {"errors", "models", "store"},
     "notify": {"errors", "models", "text", "store", "notify"},
     "decide": {"models"},
-    "pipeline": {"decide", "errors", "fetch", "matcher", "models", "notify", "samestory", "store"},
+    "pipeline": {"decide", "errors", "fetch", "match", "models", "notify", "samestory", "store"},
     "scheduler": {"pipeline"},
 }
 # Modules the pipeline reaches only through an interface.

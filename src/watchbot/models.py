@@ -64,18 +64,80 @@ class Config:
 
 
 @dataclass(frozen=True)
+class Nearness:
+    """Where another match must be, relative to the entry's own matched words."""
+
+    words: int | None = None  # at most this many words between them, in the same field
+    sentence: bool = False  # in the same sentence (the title is one field, the summary another)
+
+    def __str__(self) -> str:
+        if self.sentence:
+            return "in the same sentence"
+        if self.words is not None:
+            return f"within {self.words} word{'s' if self.words != 1 else ''}"
+        return ""
+
+
+ANYWHERE = Nearness()
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One condition of an entry: one of `any_of` and every one of `all_of` must hold, near."""
+
+    any_of: tuple[str, ...] = ()  # entry ids
+    all_of: tuple[str, ...] = ()
+    near: Nearness = ANYWHERE
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """An entry does not count when one of `terms` matches or one of `entries` holds, near."""
+
+    terms: tuple[str, ...] = ()
+    entries: tuple[str, ...] = ()
+    near: Nearness = ANYWHERE
+    line: int = 0
+
+
+@dataclass(frozen=True)
 class Entry:
-    """One actor or theme of a watchlist. `terms`/`excludes` are raw term strings (see SPEC)."""
+    """One actor or theme of a watchlist. `terms`/`excludes` are raw term strings (see SPEC).
+
+    `requires` is the old any-of list; `requirements` the full rules (when given, they include
+    `requires`). `excludes` are terms that exclude the entry from anywhere in the story;
+    `exclusions` the scoped ones (near the entry's words, or by another entry)."""
 
     id: str
     label: str
     kind: str  # person | organization | place | theme (informational)
     terms: tuple[str, ...]
-    requires: tuple[str, ...] = ()
+    requires: tuple[str, ...] = ()  # every entry id the requirements name
     excludes: tuple[str, ...] = ()
     alert: bool = True
     fuzzy: int | None = 90  # least similarity (0-100) for a fuzzy match; None turns fuzzy off
     line: int = 0  # where the entry starts in its file, for messages
+    requirements: tuple[Requirement, ...] = ()  # all must hold; () with `requires`: any of them
+    exclusions: tuple[Exclusion, ...] = ()
+    inflect: bool = True  # lower-case words also match their inflected forms
+
+    @property
+    def rules(self) -> tuple[Requirement, ...]:
+        """The requirements, the old `requires: [a, b]` form read as one any-of group."""
+        if self.requirements:
+            return self.requirements
+        return (Requirement(any_of=self.requires),) if self.requires else ()
+
+    @property
+    def depends_on(self) -> tuple[str, ...]:
+        """Every entry id this entry's requirements and exclusions name."""
+        ids = [*self.requires]
+        for req in self.rules:
+            ids += [*req.any_of, *req.all_of]
+        for exclusion in self.exclusions:
+            ids += exclusion.entries
+        return tuple(dict.fromkeys(ids))
 
 
 @dataclass(frozen=True)
@@ -133,6 +195,7 @@ class Hit:
     end: int = 0
     field: str = "title"  # "title" or "text"
     context: bool = False  # the entry has `alert: false`: it explains, it never alerts alone
+    form: str = "exact"  # exact | inflected | fuzzy: how the story's words met the term
 
 
 @dataclass(frozen=True)
@@ -145,6 +208,16 @@ class NearMiss:
     matched: str
     score: int
     threshold: int
+    why: str = ""  # why it is no match: under the threshold, or the word is a dictionary word
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What one matched entry's rules decided: the reason `watchbot match` prints."""
+
+    entry: str
+    alerts: bool  # this entry makes its watchlist alert
+    rule: str  # the rule that decided and how, e.g. "requires one of [mexico] — mexico matched"
 
 
 @dataclass(frozen=True)
@@ -154,6 +227,7 @@ class WatchlistVerdict:
     alert: bool
     hits: tuple[Hit, ...]  # every entry that matched, alerting or not
     reasons: tuple[str, ...] = ()  # what requires/excludes decided, in words
+    decisions: tuple[Decision, ...] = ()  # one per entry with a hit; alert == any(alerts)
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ import httpx
 from watchbot.decide import by_channel, is_alertable, plan_alerts
 from watchbot.errors import FeedError
 from watchbot.fetch import fetch_many, fetch_with_state, item_keys, make_client
-from watchbot.matcher import Matcher
+from watchbot.match import Matcher
 from watchbot.models import (
     Config,
     FeedConfig,

@@ -11,7 +11,7 @@ import click
 
 from watchbot.cli.common import EXIT_CONFIG, config_option, fail, load
 from watchbot.config import parse_duration
-from watchbot.matcher import Matcher
+from watchbot.match import Matcher
 from watchbot.pipeline import utc_now
 from watchbot.store import open_store
 
