@@ -498,7 +498,9 @@ def test_run_daemon_polls_at_start_and_stops_cleanly_on_sigterm(
     assert len(slack_server.posts()) == 1
 
 
-@pytest.mark.parametrize("command", ["poll", "run", "check", "match", "feeds", "backtest"])
+@pytest.mark.parametrize(
+    "command", ["poll", "run", "check", "match", "feeds", "alerts", "backtest"]
+)
 def test_every_command_has_help_and_is_documented(command: str) -> None:
     result = watchbot(command, "--help")
     assert result.returncode == 0

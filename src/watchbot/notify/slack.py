@@ -148,7 +148,7 @@ class SlackSink:
         """watchbot's posts in `channel` since `since`, thread replies included (the threads of
         the last 100 alerts), found by their metadata."""
         try:
-            channel_id = self._channel_id(channel)
+            channel_id = self.channel_id(channel)
             if channel_id is None:
                 return []
             oldest = f"{since.timestamp():.6f}"
@@ -174,7 +174,9 @@ class SlackSink:
 
     # finding an earlier post of the same alert -------------------------------------------------
 
-    def _channel_id(self, channel: str) -> str | None:
+    def channel_id(self, channel: str) -> str | None:
+        """Slack's id for `channel` (a name like `#desk`, or an id), None if no channel has
+        that name."""
         if _is_channel_id(channel):
             return channel
         known = self.channels.channel_id(channel) if self.channels else None
@@ -204,7 +206,7 @@ class SlackSink:
         """The ts of a message already in the channel carrying this story's metadata, looking
         only at what was posted after `since` (less a margin for clock skew)."""
         try:
-            channel = self._channel_id(message.channel)
+            channel = self.channel_id(message.channel)
             if channel is None:
                 return None
             if message.thread_ts:
