@@ -393,6 +393,12 @@ class SlackServer(_LocalServer):
         """Process (and store) the next call, set ``holding``, answer only after ``release()``."""
         self._queue(method, 1, ("hold", None), None)
 
+    @property
+    def faults_left(self) -> int:
+        """Injected faults not consumed yet."""
+        with self._lock:
+            return sum(len(q) for q in self._faults.values())
+
     def release(self) -> None:
         """Let every held request answer."""
         with self._lock:

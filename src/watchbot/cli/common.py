@@ -86,7 +86,7 @@ def channels_of(config: Config, watchlists: list[Watchlist]) -> list[str]:
 
 @contextmanager
 def session(
-    config: Config, *, dry_run: bool, channels: Sequence[str] = ()
+    config: Config, *, dry_run: bool, channels: Sequence[str] = (), daemon: bool = False
 ) -> Iterator[tuple[StateStore, Outbox]]:
     """The run lock, the store and the outbox for `poll` and `run`. A dry run changes no state,
     so it takes no lock: an editor can preview while the daemon runs."""
@@ -113,7 +113,13 @@ def session(
         except DeliveryError as e:  # Slack unreachable: poll anyway, alerts wait as pending
             click.echo(f"watchbot: warning: {e}; alerts stay pending until it answers", err=True)
         _adopt_history(config, store, delivery.sink, channels)
-        yield store, Outbox(store, delivery.sink, utc_now)
+        outbox = Outbox(store, delivery.sink, utc_now)
+        if daemon:
+            outbox.start()  # the daemon delivers on a thread of its own: no poll waits for Slack
+        try:
+            yield store, outbox
+        finally:
+            outbox.close()
     finally:
         store.close()
         lock.release()

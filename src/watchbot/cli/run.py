@@ -69,10 +69,8 @@ def run(config_file: Path | None, dry_run: bool, verbose: bool) -> None:
 
     setup_logging(verbose)
     config, watchlists = load(config_file)
-    with session(config, dry_run=dry_run, channels=channels_of(config, watchlists)) as (
-        store,
-        outbox,
-    ):
+    channels = channels_of(config, watchlists)
+    with session(config, dry_run=dry_run, channels=channels, daemon=True) as (store, outbox):
         pipeline = Pipeline(config, watchlists, store, outbox)
         reload = _watchlist_reloader(config, pipeline)
         try:

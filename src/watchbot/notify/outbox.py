@@ -96,6 +96,8 @@ class Outbox:
         self._wanted = threading.Event()
         self._auth_failed_since: datetime | None = None
         self._auth_retry_at: datetime | None = None
+        self._kick = threading.Event()
+        self._thread: threading.Thread | None = None
 
     @property
     def can_thread(self) -> bool:
@@ -109,6 +111,44 @@ class Outbox:
     def stop(self) -> None:
         """Make a run in progress return soon (between two posts, or from a wait)."""
         self._stop.set()
+        self._kick.set()
+
+    def start(self) -> None:
+        """Deliver on the outbox's own thread (the daemon): `deliver_pending` then only wakes
+        it and returns at once, so no poll ever waits for Slack, and a deferred channel is
+        retried as soon as it is due rather than at the next poll."""
+        self.max_wait = timedelta(0)  # the thread waits between runs, where a kick wakes it
+        self._thread = threading.Thread(target=self._background, name="outbox", daemon=True)
+        self._thread.start()
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop the delivery thread, waiting at most `timeout` for a post in flight (an alert
+        cut off mid-post stays pending, and is looked up before it is posted again)."""
+        self.stop()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _background(self) -> None:
+        while not self._stop.is_set():
+            self._kick.wait(self._idle())
+            self._kick.clear()
+            if self._stop.is_set():
+                return
+            try:
+                with self._lock:
+                    self._run(DeliveryReport())
+            except Exception:  # the thread must outlive a bug; the alerts stay pending
+                log.exception("delivery run failed")
+
+    def _idle(self) -> float:
+        """Seconds until a deferred channel (or a retry of refused credentials) is due; at most
+        a minute, so alerts put back by `watchbot alerts --retry` are seen."""
+        now = self.clock()
+        due = [p.ready_at(now) for p in self._paces.values() if p.ready_at(now) > now]
+        if self._auth_retry_at is not None:
+            due.append(self._auth_retry_at)
+        wait = min([(d - now).total_seconds() for d in due], default=60.0)
+        return max(0.05, min(60.0, wait))
 
     def deferred(self, now: datetime | None = None) -> dict[str, datetime]:
         """Channels waiting (Retry-After, backoff, pause) and until when."""
@@ -122,6 +162,9 @@ class Outbox:
         with something left waits longer than `max_wait`. What fails stays pending (or, refused
         for good, failed) for the next run."""
         report = DeliveryReport(printed=self.sink.delivered_status is AlertStatus.PRINTED)
+        if self._thread is not None:
+            self._kick.set()  # the delivery thread does it
+            return report
         self._wanted.set()
         while self._wanted.is_set() and not self._stop.is_set():
             if not self._lock.acquire(blocking=False):
