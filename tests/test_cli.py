@@ -85,7 +85,8 @@ def test_poll_posts_one_alert_per_story_and_nothing_on_the_next_run(
     assert post["metadata"]["event_type"] == "watchbot_alert"
     assert post["metadata"]["event_payload"]["story_key"] == "guid:Outlet A:a-1"
     blocks = json.dumps(post["blocks"])
-    assert "<https://a.example.com/1?utm_source=rss|Sheinbaum defends sending 37" in blocks
+    # issue 11: the headline links to the canonical URL, tracking parameters removed
+    assert "<https://a.example.com/1|Sheinbaum defends sending 37" in blocks
     assert "Outlet A" in blocks and "Claudia Sheinbaum" in blocks and "Cartels" in blocks
     assert "&amp; more" in blocks  # feed text is escaped
     assert rows(config, "SELECT status, ts FROM alerts") == [("sent", post["ts"])]
@@ -497,7 +498,9 @@ def test_run_daemon_polls_at_start_and_stops_cleanly_on_sigterm(
     assert len(slack_server.posts()) == 1
 
 
-@pytest.mark.parametrize("command", ["poll", "run", "check", "match", "feeds", "backtest"])
+@pytest.mark.parametrize(
+    "command", ["poll", "run", "check", "match", "feeds", "alerts", "backtest"]
+)
 def test_every_command_has_help_and_is_documented(command: str) -> None:
     result = watchbot(command, "--help")
     assert result.returncode == 0

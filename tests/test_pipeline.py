@@ -32,6 +32,9 @@ class Clock:
     def advance(self, delta: timedelta) -> None:
         self.now += delta
 
+    def sleep(self, seconds: float) -> None:  # the outbox waits on this clock, not the real one
+        self.now += timedelta(seconds=seconds)
+
 
 @dataclass
 class Setup:
@@ -64,10 +67,8 @@ def setup(tmp_path: Path, slack_server: SlackServer) -> Iterator[Setup]:
     config = load_config(config_path)
     clock = Clock()
     store = SqliteStore.open(config.database)
-    poster = SlackSink(
-        "xoxb-test", api_url=slack_server.api_url, channels=store, sleep=lambda s: None
-    )
-    outbox = Outbox(store, poster, clock)
+    poster = SlackSink("xoxb-test", api_url=slack_server.api_url, channels=store)
+    outbox = Outbox(store, poster, clock, sleep=clock.sleep)
     pipeline = Pipeline(config, load_watchlists(config.watchlists), store, outbox, clock=clock)
     made = Setup(config, tmp_path, clock, store, pipeline, slack_server)
     made.feed("a", [])

@@ -24,7 +24,7 @@ def make_pipeline(tmp_path: Path, fs: FeedServer, ss: SlackServer) -> tuple[Pipe
     )
     config = load_config(config_path)
     store = SqliteStore.open(config.database)
-    poster = SlackSink("xoxb-test", api_url=ss.api_url, channels=store, sleep=lambda s: None)
+    poster = SlackSink("xoxb-test", api_url=ss.api_url, channels=store)
     outbox = Outbox(store, poster, utc_now)
     return Pipeline(config, load_watchlists(config.watchlists), store, outbox), store
 

@@ -251,6 +251,8 @@ class AlertStatus(StrEnum):
     PENDING = "pending"  # recorded, not yet posted (retried every cycle until it is)
     SENT = "sent"  # posted; Slack's ts recorded
     RELATED = "related"  # a related report recorded and never posted (drop, webhook, same outlet)
+    FAILED = "failed"  # Slack refused it for good (reason in last_error); `watchbot alerts --retry`
+    PRINTED = "printed"  # shown on stdout (no credentials): never sent, still owed to Slack
 
 
 @dataclass(frozen=True)
@@ -326,6 +328,7 @@ class PendingAlert:
     created: datetime
     attempts: int
     ts: str | None  # the sink's message id once sent (Slack's ts)
+    last_error: str | None = None  # why the last attempt failed; the reason of a failed alert
 
 
 @dataclass(frozen=True)
@@ -338,6 +341,17 @@ class Notice:
     story_key: str  # sent along (Slack metadata) so a message can be found again
     verdicts: tuple[WatchlistVerdict, ...] = ()
     thread_ts: str | None = None
+    parent: Story | None = None  # a reply's first alert, so a reader sees which thread it is in
+
+
+@dataclass(frozen=True)
+class PostedStory:
+    """A message found in a channel's history carrying watchbot's metadata (sink → store): its
+    story was alerted already, whatever the database says."""
+
+    channel: str
+    story_key: str
+    ts: str
 
 
 @dataclass(frozen=True)

@@ -89,14 +89,19 @@ class CycleReport:
         d = self.delivery
         text = (
             f"polled {len(self.feeds)} feed(s), {len(self.failed)} failed; {new} new item(s), "
-            f"{alerts} alert(s), {related} related report(s); posted {d.sent}"
-            f" + {d.replies} thread repl{'y' if d.replies == 1 else 'ies'}"
+            f"{alerts} alert(s), {related} related report(s); {d.summary()}"
         )
         item_errors = sum(f.item_errors for f in self.feeds)
         if item_errors:
             text += f"; {item_errors} item(s) skipped by an error (see the log; retried next poll)"
         if d.errors:
             text += f"; {len(d.errors)} delivery error(s), kept pending for the next cycle"
+        if d.failed:
+            text += (
+                f"; {len(d.failed)} alert(s) refused by Slack, marked failed (`watchbot alerts`)"
+            )
+        if d.deferred:
+            text += f"; {len(d.deferred)} channel(s) deferred to the next cycle"
         return text
 
 

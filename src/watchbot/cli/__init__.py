@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 
 from watchbot import __version__
+from watchbot.cli.alerts import alerts
 from watchbot.cli.backtest import backtest
 from watchbot.cli.check import check
 from watchbot.cli.feeds import feeds
@@ -23,7 +24,7 @@ def main() -> None:
     """
 
 
-for command in (poll, run, check, match, feeds, backtest):
+for command in (poll, run, check, match, feeds, alerts, backtest):
     main.add_command(command)
 
 __all__ = ["explain", "highlight", "main"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
@@ -21,7 +21,8 @@ import click
 from watchbot.config import config_path, load_config
 from watchbot.errors import ConfigError, DeliveryError, LockedError, SlackAuthError, WatchbotError
 from watchbot.models import Config, Watchlist
-from watchbot.notify import Outbox, make_sink
+from watchbot.notify import Outbox, Sink, make_sink
+from watchbot.notify.history import adopt_history, is_empty
 from watchbot.pipeline import utc_now
 from watchbot.store import RunLock, StateStore, open_store
 from watchbot.watchlist import load_watchlists
@@ -78,8 +79,15 @@ def load(config_file: Path | None) -> tuple[Config, list[Watchlist]]:
     return config, watchlists
 
 
+def channels_of(config: Config, watchlists: list[Watchlist]) -> list[str]:
+    """Every channel alerts may go to, in the order the watchlists name them."""
+    return list(dict.fromkeys(w.channel or config.slack.channel for w in watchlists))
+
+
 @contextmanager
-def session(config: Config, *, dry_run: bool) -> Iterator[tuple[StateStore, Outbox]]:
+def session(
+    config: Config, *, dry_run: bool, channels: Sequence[str] = (), daemon: bool = False
+) -> Iterator[tuple[StateStore, Outbox]]:
     """The run lock, the store and the outbox for `poll` and `run`. A dry run changes no state,
     so it takes no lock: an editor can preview while the daemon runs."""
     lock = RunLock(config.database)
@@ -104,7 +112,32 @@ def session(config: Config, *, dry_run: bool) -> Iterator[tuple[StateStore, Outb
             fail(EXIT_FAILED, str(e))
         except DeliveryError as e:  # Slack unreachable: poll anyway, alerts wait as pending
             click.echo(f"watchbot: warning: {e}; alerts stay pending until it answers", err=True)
-        yield store, Outbox(store, delivery.sink, utc_now)
+        _adopt_history(config, store, delivery.sink, channels)
+        outbox = Outbox(store, delivery.sink, utc_now)
+        if daemon:
+            outbox.start()  # the daemon delivers on a thread of its own: no poll waits for Slack
+        try:
+            yield store, outbox
+        finally:
+            outbox.close()
     finally:
         store.close()
         lock.release()
+
+
+def _adopt_history(config: Config, store: StateStore, sink: Sink, channels: Sequence[str]) -> None:
+    """On a new or emptied database, record what the channels already show (issue: a lost
+    database must not repost what is in the channel)."""
+    if not channels or not is_empty(store):
+        return
+    now = utc_now()
+    lookback = max([config.dedup.window, *(f.max_age for f in config.feeds)])
+    recorded, problems = adopt_history(store, sink, channels, now - lookback, now)
+    for problem in problems:
+        click.echo(f"watchbot: warning: {problem}", err=True)
+    if recorded:
+        click.echo(
+            f"watchbot: the database is new or empty: {recorded} stories already posted in "
+            "Slack recorded as seen, not posted again",
+            err=True,
+        )

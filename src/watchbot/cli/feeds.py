@@ -48,11 +48,18 @@ def feeds(config_file: Path | None) -> None:
         click.echo(f"  next due      {_ago(state.next_due, now)}")
         if state.moved_to:
             click.echo(f"  moved to      {state.moved_to} (permanent redirect; update the config)")
-    pending = counts.get("pending", 0)
+    pending = counts.get("pending", 0) + counts.get("printed", 0)
     click.echo(
         f"alerts: {counts.get('sent', 0)} sent, {pending} pending, {counts.get('related', 0)} "
         f"related recorded; {counts.get('items', 0)} items stored"
     )
+    if counts.get("printed"):
+        click.echo(f"  {counts['printed']} of the pending were printed to stdout, not yet sent")
+    if counts.get("failed"):
+        click.echo(
+            f"  {counts['failed']} alert(s) refused by Slack: `watchbot alerts` lists them "
+            "with the reason; `watchbot alerts --retry` once fixed"
+        )
     if pending and pending_error:
         click.echo(f"last delivery error: {pending_error}")
 

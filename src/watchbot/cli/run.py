@@ -9,6 +9,7 @@ import click
 
 from watchbot.cli.common import (
     EXIT_FAILED,
+    channels_of,
     config_option,
     fail,
     load,
@@ -32,7 +33,10 @@ def poll(config_file: Path | None, all_feeds: bool, dry_run: bool, verbose: bool
     """One cycle: fetch due feeds, match, deduplicate, deliver, exit. For cron."""
     setup_logging(verbose)
     config, watchlists = load(config_file)
-    with session(config, dry_run=dry_run) as (store, outbox):
+    with session(config, dry_run=dry_run, channels=channels_of(config, watchlists)) as (
+        store,
+        outbox,
+    ):
         pipeline = Pipeline(config, watchlists, store, outbox)
         try:
             feeds = list(config.feeds) if all_feeds else pipeline.due_feeds()
@@ -48,6 +52,9 @@ def _report(report: CycleReport) -> None:
     click.echo(f"watchbot: {report.summary()}", err=True)
     if report.delivery.auth_error:
         fail(EXIT_FAILED, report.delivery.auth_error)
+    delivery = report.delivery
+    if delivery.failed and not (delivery.sent or delivery.replies):
+        fail(EXIT_FAILED, "Slack refused every alert it was sent; see `watchbot alerts`")
     if report.all_failed:
         fail(EXIT_FAILED, "every feed failed; see the errors above and `watchbot feeds`")
 
@@ -62,7 +69,8 @@ def run(config_file: Path | None, dry_run: bool, verbose: bool) -> None:
 
     setup_logging(verbose)
     config, watchlists = load(config_file)
-    with session(config, dry_run=dry_run) as (store, outbox):
+    channels = channels_of(config, watchlists)
+    with session(config, dry_run=dry_run, channels=channels, daemon=True) as (store, outbox):
         pipeline = Pipeline(config, watchlists, store, outbox)
         reload = _watchlist_reloader(config, pipeline)
         try:

@@ -53,8 +53,23 @@ class StateStore(Protocol):
         """The outlets already in an alert's thread, its own included."""
         ...
 
-    def pending_alerts(self) -> list[models.PendingAlert]:
-        """Alerts not yet delivered, oldest first (a parent before its replies)."""
+    def pending_alerts(self, include_printed: bool = False) -> list[models.PendingAlert]:
+        """Alerts not yet delivered, oldest first (a parent before its replies); with
+        `include_printed` also those only shown on stdout (Slack is still owed them)."""
+        ...
+
+    def alerts_with_status(self, status: models.AlertStatus) -> list[models.PendingAlert]:
+        """Every alert in `status`, oldest first (`watchbot alerts` lists the failed ones)."""
+        ...
+
+    def retry_failed(self, ids: Sequence[int] | None = None) -> list[int]:
+        """Failed alerts back to pending: `ids` (all when None) and the failed replies in their
+        threads; the ids put back."""
+        ...
+
+    def record_posted(self, posts: Sequence[models.PostedStory], now: datetime) -> int:
+        """Stories found in Slack's history recorded as seen, so they never alert again; how
+        many were new."""
         ...
 
     def alert(self, alert_id: int) -> models.PendingAlert | None: ...
@@ -63,6 +78,10 @@ class StateStore(Protocol):
         ...
 
     def mark_sent(self, alert_id: int, ts: str | None, now: datetime) -> None: ...
+    def mark_printed(self, alert_id: int) -> None:
+        """Shown on stdout, never sent: still owed to Slack (`pending_alerts(True)`)."""
+        ...
+
     def mark_status(
         self, alert_id: int, status: models.AlertStatus, error: str | None = None
     ) -> None: ...

@@ -25,6 +25,7 @@ from watchbot.models import (
     FeedUpdate,
     ItemIntent,
     PendingAlert,
+    PostedStory,
     StoredStory,
     Story,
 )
@@ -280,17 +281,74 @@ class SqliteStore:
             created=parse_dt(row["created"]) or datetime.now(UTC),
             attempts=row["attempts"],
             ts=row["ts"],
+            last_error=row["last_error"],
         )
 
     _ALERT_SELECT = "SELECT a.* FROM alerts a"
 
-    def pending_alerts(self) -> list[PendingAlert]:
-        """Alerts recorded but not yet delivered, oldest first (parents before their replies)."""
+    def pending_alerts(self, include_printed: bool = False) -> list[PendingAlert]:
+        """Alerts recorded but not yet delivered (with `include_printed`, also those only shown
+        on stdout, which Slack is still owed), oldest first (parents before their replies)."""
+        statuses = ("pending", "printed") if include_printed else ("pending",)
         with self._lock:
             rows = self.conn.execute(
-                f"{self._ALERT_SELECT} WHERE a.status = 'pending' ORDER BY a.id"
+                f"{self._ALERT_SELECT} WHERE a.status IN ({','.join('?' * len(statuses))})"
+                " ORDER BY a.id",
+                statuses,
             ).fetchall()
         return [self._alert(r) for r in rows]
+
+    def alerts_with_status(self, status: AlertStatus) -> list[PendingAlert]:
+        """Every alert in `status`, oldest first (e.g. the failed ones, for `watchbot alerts`)."""
+        with self._lock:
+            rows = self.conn.execute(
+                f"{self._ALERT_SELECT} WHERE a.status = ? ORDER BY a.id", (str(status),)
+            ).fetchall()
+        return [self._alert(r) for r in rows]
+
+    def retry_failed(self, ids: Sequence[int] | None = None) -> list[int]:
+        """Put failed alerts back to pending: those in `ids` (every failed one when None) and
+        the failed replies in their threads. Returns the ids put back, in order."""
+        with self._transaction() as conn:
+            if ids is None:
+                rows = conn.execute("SELECT id FROM alerts WHERE status = 'failed'").fetchall()
+            else:
+                marks = ",".join("?" * len(ids)) or "NULL"
+                rows = conn.execute(
+                    f"SELECT id FROM alerts WHERE status = 'failed' AND (id IN ({marks})"
+                    f" OR parent_id IN ({marks}))",
+                    (*ids, *ids),
+                ).fetchall()
+            chosen = sorted(row[0] for row in rows)
+            conn.executemany(
+                "UPDATE alerts SET status = 'pending', last_error = NULL WHERE id = ?",
+                [(i,) for i in chosen],
+            )
+        return chosen
+
+    def record_posted(self, posts: Sequence[PostedStory], now: datetime) -> int:
+        """Record stories found in the channels' history as seen and alerted (after the
+        database was lost or emptied): a story whose primary key is among them is never
+        alerted again. Returns how many were new to the database."""
+        added = 0
+        with self._transaction() as conn:
+            for post in posts:
+                known = conn.execute(
+                    "SELECT 1 FROM item_keys WHERE key = ?", (post.story_key,)
+                ).fetchone()
+                if known:
+                    continue
+                cur = conn.execute(
+                    "INSERT INTO items (feed, story_key, title, text, url, published, language,"
+                    " seen_at, alertable) VALUES (?, ?, ?, '', NULL, NULL, NULL, ?, 0)",
+                    (f"slack:{post.channel}", post.story_key, f"posted at {post.ts}", iso(now)),
+                )
+                conn.execute(
+                    "INSERT INTO item_keys (key, item_id) VALUES (?, ?)",
+                    (post.story_key, cur.lastrowid),
+                )
+                added += 1
+        return added
 
     def alert(self, alert_id: int) -> PendingAlert | None:
         with self._lock:
@@ -314,6 +372,16 @@ class SqliteStore:
                 "UPDATE alerts SET status = 'sent', ts = ?, sent_at = ?, last_error = NULL"
                 " WHERE id = ?",
                 (ts, iso(now), alert_id),
+            )
+
+    def mark_printed(self, alert_id: int) -> None:
+        """Shown on stdout: never sent, still owed to Slack. No attempt is left on it, so Slack
+        does not look for a post that was never made."""
+        with self._transaction() as conn:
+            conn.execute(
+                "UPDATE alerts SET status = 'printed', attempts = 0, last_error = NULL"
+                " WHERE id = ?",
+                (alert_id,),
             )
 
     def mark_status(self, alert_id: int, status: AlertStatus, error: str | None = None) -> None:
@@ -353,7 +421,8 @@ class SqliteStore:
         """The latest delivery error of an alert still pending, for `watchbot feeds`."""
         with self._lock:
             row = self.conn.execute(
-                "SELECT last_error FROM alerts WHERE status = 'pending' AND last_error IS NOT NULL"
+                "SELECT last_error FROM alerts WHERE status IN ('pending', 'printed')"
+                " AND last_error IS NOT NULL"
                 " ORDER BY id DESC LIMIT 1"
             ).fetchone()
         return row[0] if row else None
@@ -384,11 +453,12 @@ class SqliteStore:
     # --- retention -------------------------------------------------------------------------------
 
     def prune(self, before: datetime) -> tuple[int, int]:
-        """Delete items and delivered alerts older than `before`. Pending alerts are kept (never
-        lost). Returns (items, alerts) deleted."""
+        """Delete items and delivered alerts older than `before`. Pending and printed alerts are
+        kept (Slack is owed them). Returns (items, alerts) deleted."""
         with self._transaction() as conn:
             alerts = conn.execute(
-                "DELETE FROM alerts WHERE created < ? AND status != 'pending'", (iso(before),)
+                "DELETE FROM alerts WHERE created < ? AND status NOT IN ('pending', 'printed')",
+                (iso(before),),
             ).rowcount
             items = conn.execute(
                 "DELETE FROM items WHERE seen_at < ? AND id NOT IN"
