@@ -123,7 +123,24 @@ class _Story:
             return False
         return _anywhere(near) or self._near(self.terms[e], self.terms[o], near)
 
+    def _holding(self, ids: tuple[str, ...]) -> list[str]:
+        """Those of `ids` that hold (the common case: no `within`), memo first."""
+        index_of, holding, terms = self.decider.index_of, self.holding, self.terms
+        out = []
+        for other in ids:
+            o = index_of.get(other)
+            if o is not None and o in terms:
+                known = holding.get(o)
+                if known or (known is None and self.holds(o)):
+                    out.append(other)
+        return out
+
     def _requirement(self, e: int, req: Requirement, rule: str) -> tuple[bool, str]:
+        if _anywhere(req.near) and not req.all_of:
+            met = self._holding(req.any_of)
+            if met:
+                return True, f"{rule} — {', '.join(met)} matched"
+            return False, f"{rule} — {self._none(req.any_of, req.near)}"
         met = [r for r in req.any_of if self._counts(e, r, req.near)]
         if req.any_of and not met:
             return False, f"{rule} — {self._none(req.any_of, req.near)}"
