@@ -886,3 +886,14 @@ entries:
     assert result.alert
     (hit,) = result.verdicts[0].hits
     assert hit.start == len("Migrants cross from ")  # the mention that counts
+
+
+def test_terms_that_inflect_alike_match_once() -> None:
+    entry = Entry(
+        id="e", label="E", kind="theme", terms=("cartel", "cárteles", "strike"), fuzzy=None
+    )
+    matcher = Matcher.compile([Watchlist(name="w", entries=(entry,))])
+    _, hits, _ = matcher._index.find("Los cárteles y un cartel", "", False)
+    assert len(hits) == 2  # one per story word, not one per term
+    (hit,) = matcher.match("Los cárteles").verdicts[0].hits
+    assert (hit.term, hit.matched, hit.form) == ("cartel", "cárteles", "inflected")

@@ -17,7 +17,6 @@ from typing import NamedTuple
 from watchbot.match.index import RawHit, RawNearMiss
 from watchbot.match.words import Words
 from watchbot.models import (
-    ANYWHERE,
     Decision,
     Entry,
     Exclusion,
@@ -45,6 +44,10 @@ def _key(raw: RawHit) -> _Key:
     return (raw.score, raw.field == "title", not raw.chars, -raw.first)
 
 
+def _anywhere(near: Nearness) -> bool:
+    return near.words is None and not near.sentence
+
+
 def _list(ids: tuple[str, ...]) -> str:
     return f"[{', '.join(ids)}]"
 
@@ -56,7 +59,7 @@ def describe(req: Requirement) -> str:
         parts.append(f"one of {_list(req.any_of)}")
     if req.all_of:
         parts.append(f"all of {_list(req.all_of)}")
-    near = f" {req.near}" if req.near != ANYWHERE else ""
+    near = "" if _anywhere(req.near) else f" {req.near}"
     return f"requires {' and '.join(parts)}{near}"
 
 
@@ -92,8 +95,9 @@ class _Story:
         if e in self.excluded:
             self.rule[e] = f"excluded by '{self.excluded[e]}'"
             return False
+        rules = self.decider.rules[e]
         entry = self.decider.entries[e].entry
-        if not entry.exclusions and not entry.rules:  # most entries: nothing more to check
+        if not rules and not entry.exclusions:  # most entries: nothing more to check
             self.holding[e] = True
             self.rule[e] = "matched"
             return True
@@ -103,8 +107,8 @@ class _Story:
                 self.rule[e] = why
                 return False
         said = []
-        for req in entry.rules:
-            met, why = self._requirement(e, req)
+        for req, rule in rules:
+            met, why = self._requirement(e, req, rule)
             if not met:
                 self.rule[e] = why
                 return False
@@ -117,10 +121,26 @@ class _Story:
         o = self.decider.index_of.get(other)
         if o is None or not self.holds(o):
             return False
-        return near == ANYWHERE or self._near(self.terms[e], self.terms[o], near)
+        return _anywhere(near) or self._near(self.terms[e], self.terms[o], near)
 
-    def _requirement(self, e: int, req: Requirement) -> tuple[bool, str]:
-        rule = self.decider.described.get(req) or describe(req)
+    def _holding(self, ids: tuple[str, ...]) -> list[str]:
+        """Those of `ids` that hold (the common case: no `within`), memo first."""
+        index_of, holding, terms = self.decider.index_of, self.holding, self.terms
+        out = []
+        for other in ids:
+            o = index_of.get(other)
+            if o is not None and o in terms:
+                known = holding.get(o)
+                if known or (known is None and self.holds(o)):
+                    out.append(other)
+        return out
+
+    def _requirement(self, e: int, req: Requirement, rule: str) -> tuple[bool, str]:
+        if _anywhere(req.near) and not req.all_of:
+            met = self._holding(req.any_of)
+            if met:
+                return True, f"{rule} — {', '.join(met)} matched"
+            return False, f"{rule} — {self._none(req.any_of, req.near)}"
         met = [r for r in req.any_of if self._counts(e, r, req.near)]
         if req.any_of and not met:
             return False, f"{rule} — {self._none(req.any_of, req.near)}"
@@ -150,7 +170,7 @@ class _Story:
         terms or of an excluding entry's hits: "New Mexico" within 0 words of Mexico drops that
         mention, not the Mexico in the next sentence."""
         near = exclusion.near
-        where = f" {near}" if near != ANYWHERE else ""
+        where = "" if _anywhere(near) else f" {near}"
         against: list[tuple[str, list[RawHit]]] = [
             (f"excluded by '{raw.term.source}'{where}", [raw])
             for raw in self.scoped.get((e, k), ())
@@ -160,7 +180,7 @@ class _Story:
             if o is not None and self.holds(o):
                 against.append((f"excluded: {other} matched{where}", self.terms[o]))
         for why, theirs in against:
-            if near == ANYWHERE:
+            if _anywhere(near):
                 self.terms[e] = []
             else:
                 self.terms[e] = [h for h in self.terms[e] if not self._near([h], theirs, near)]
@@ -228,7 +248,8 @@ class Decider:
         self.entries = entries
         self.watchlists = watchlists
         self.index_of = {ref.entry.id: e for e, ref in enumerate(entries)}
-        self.described = {req: describe(req) for ref in entries for req in ref.entry.rules}
+        # per entry number: its requirements, each with its text (entry.rules builds them)
+        self.rules = [tuple((req, describe(req)) for req in ref.entry.rules) for ref in entries]
 
     def result(self, words: Words, hits: list[RawHit], near: list[RawNearMiss]) -> MatchResult:
         """The verdicts of every watchlist with a hit, and the near misses."""
@@ -262,7 +283,7 @@ class Decider:
                 continue
             hits.append(_hit(ref, mine[0] if len(mine) == 1 else max(mine, key=_key), story.words))
             if not entry.alert:
-                rule = "context only (alert: false)" + (f"; {rule}" if entry.rules else "")
+                rule = "context only (alert: false)" + (f"; {rule}" if self.rules[e] else "")
             if rule != "matched":
                 reasons.append(f"{entry.id}: {rule}")
             decisions.append(Decision(entry.id, holds and entry.alert, rule))

@@ -105,6 +105,7 @@ class TermIndex:
         self._fuzzy_lengths = (0, -1)
         self._root = _Node()
         self._regexes: list[tuple[Term, re.Pattern[str]]] = []
+        self._same_forms: set[tuple[int, bool, int, tuple[tuple[str, ...], ...]]] = set()
         self.memo_low: dict[str, Pairs] = {}
         self._memo_case: dict[str, Pairs] = {}
         self._acronym_candidates: set[str] = set()  # lower-case words that may be acronyms
@@ -163,6 +164,13 @@ class TermIndex:
             return
         fuzzy_ok = fuzzy is not None and not parsed.acronym and not parsed.wildcard
         words = parsed.words
+        if inflect and not fuzzy_ok and not parsed.acronym:
+            # "cartel", "cartels" and "cárteles" in one entry match the same words once they
+            # inflect: keep the first, so a story word makes one hit, not three
+            forms = tuple(_form_key(w) for w in words)
+            if (entry, exclude, scope, forms) in self._same_forms:
+                return
+            self._same_forms.add((entry, exclude, scope, forms))
         term = Term(
             entry,
             exclude,
@@ -345,6 +353,15 @@ class TermIndex:
                         _ends(node.ends, edits, lows, i, i, sep, hits, near)
                     if node.children and i + 1 < n:
                         _deeper(node, edits, lows, infos, i, i + 1, sep, hits, near)
+
+
+def _form_key(word: Word) -> tuple[str, ...]:
+    """What a term word matches, as a key: its stems when it inflects, else itself."""
+    if word.common:
+        en, es = stems(word.text)
+        if en and es:
+            return ("stems", en, es)
+    return ("word", word.text, "*" if word.prefix else "")
 
 
 def _deeper(
