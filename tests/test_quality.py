@@ -184,6 +184,30 @@ def test_default_watchlist_on_the_blind_held_out_set() -> None:
     assert result.precision >= 0.90 and result.recall >= 0.90, message
 
 
+BLIND_2 = DATA / "matcher_blind2.jsonl"
+# Scored twice, never tuned on: before issue 11's changes, and after them (see QUALITY.md).
+BLIND_2_MEASURED = {
+    "en": (0.984, 0.984),  # before: 0.984 / 0.984
+    "es": (0.981, 0.855),  # before: 0.981 / 0.839
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_default_watchlist_on_the_second_blind_set(lang: str) -> None:
+    """220 items (110 per language, 95 not wanted, most of them hard negatives) written for
+    issue 11 by someone who saw only SPEC's description of the desk. MEASURED, NOT TUNED ON:
+    these are the figures to quote for new text, and they fall short of the issue's 0.97 target
+    on Spanish recall. The floor below is the figure as measured, so a change that makes it
+    worse fails; do not edit the watchlist to make these items pass (write new items into the
+    corpus or the dev set instead), or the set stops measuring anything."""
+    result = score(load(DEFAULT_WATCHLIST), "want", BLIND_2, lang)
+    message = result.report(f"watchlists/mexico-security.yaml on blind set 2 ({lang})", "want")
+    print("\n" + message)
+    precision, recall = BLIND_2_MEASURED[lang]
+    assert len(result.tp + result.fp + result.fn + result.tn) == 110
+    assert result.precision >= precision - 0.0005 and result.recall >= recall - 0.0005, message
+
+
 # --- the shipped watchlist -----------------------------------------------------------------------
 
 
