@@ -5,6 +5,8 @@
     ├── FeedError          one feed could not be fetched or parsed (reported, never fatal)
     ├── DeliveryError      Slack did not take an alert; it stays pending for the next cycle
     │   └── SlackAuthError Slack refused our credentials (exit 3)
+    ├── StoreError         the database or its lock file cannot be used: damaged, unreadable,
+    │                      read-only, locked by another program (exit 2)
     └── LockedError        another run holds the database lock (exit 75)
 
 Every message names the file, feed or channel concerned and, where there is one, the fix.
@@ -55,6 +57,10 @@ class DeliveryError(WatchbotError):
 
 class SlackAuthError(DeliveryError):
     pass
+
+
+class StoreError(WatchbotError):
+    """One line naming the file and the fix; never retried, since a human must act."""
 
 
 class LockedError(WatchbotError):
