@@ -57,6 +57,8 @@ ALLOWED: dict[str, set[str]] = {
     "errors": set(),
     "models": set(),
     "text": set(),
+    "redact": set(),
+    "logs": {"redact"},
     "yamlfile": {"errors"},
     "config": {"errors", "models", "yamlfile"},
     "matcher": {"errors", "models", "text"},
@@ -66,7 +68,18 @@ ALLOWED: dict[str, set[str]] = {
     "store": {"errors", "models", "store"},
     "notify": {"errors", "models", "text", "store", "notify"},
     "decide": {"models"},
-    "pipeline": {"decide", "errors", "fetch", "matcher", "models", "notify", "samestory", "store"},
+    "pipeline": {
+        "decide",
+        "errors",
+        "fetch",
+        "matcher",
+        "metrics",
+        "models",
+        "notify",
+        "redact",
+        "samestory",
+        "store",
+    },
     "scheduler": {"pipeline"},
 }
 # Modules the pipeline reaches only through an interface.

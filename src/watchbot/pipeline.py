@@ -38,6 +38,7 @@ from watchbot.models import (
     Watchlist,
 )
 from watchbot.notify import DeliveryReport, Outbox
+from watchbot.redact import redact
 from watchbot.samestory import SameStoryIndex, make_index
 from watchbot.store import StateStore
 
@@ -177,8 +178,9 @@ class Pipeline:
         outcome = FeedOutcome(feed.name)
         if isinstance(fetched, FeedError):
             now = self.clock()
-            log.warning("%s", fetched)
-            outcome.error = str(fetched)
+            # logged once, here; stored and shown without the secrets a feed URL may carry
+            outcome.error = redact(str(fetched))
+            log.warning("%s", outcome.error, extra={"fields": {"feed": feed.name}})
             self.store.record_feed_update(
                 FeedUpdate(feed.name, feed.url, now, now + feed.interval, error=outcome.error)
             )
@@ -199,7 +201,7 @@ class Pipeline:
                     log.exception("feed %r: item %r could not be processed", feed.name, story.title)
                     outcome.item_errors += 1
             if fetched.permanent_redirect and fetched.final_url:
-                log.info("feed %r moved permanently to %s", feed.name, fetched.final_url)
+                log.info("feed %r moved permanently to %s", feed.name, redact(fetched.final_url))
             self.store.record_feed_update(
                 FeedUpdate(
                     feed.name,

@@ -6,13 +6,15 @@ from pathlib import Path
 
 import click
 
-from watchbot.cli.common import config_option, load
+from watchbot.cli.common import config_option, load, logging_options
 from watchbot.config import format_duration
 from watchbot.notify import make_sink
+from watchbot.redact import redact
 
 
 @click.command()
 @config_option
+@logging_options
 def check(config_file: Path | None) -> None:
     """Validate config and every watchlist; print a summary."""
     config, watchlists = load(config_file)
@@ -21,7 +23,9 @@ def check(config_file: Path | None) -> None:
     click.echo(f"watchlists  {config.watchlists}")
     click.echo(f"feeds       {len(config.feeds)}")
     for feed in config.feeds:
-        click.echo(f"  {feed.name:<28} every {format_duration(feed.interval):<5} {feed.url}")
+        click.echo(
+            f"  {feed.name:<28} every {format_duration(feed.interval):<5} {redact(feed.url)}"
+        )
     entries = sum(len(w.entries) for w in watchlists)
     click.echo(f"watchlists  {len(watchlists)} with {entries} entries")
     for w in watchlists:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,9 +14,9 @@ from watchbot.cli.common import (
     fail,
     load,
     log,
+    logging_options,
+    say,
     session,
-    setup_logging,
-    verbose_option,
 )
 from watchbot.errors import ConfigError
 from watchbot.models import Config
@@ -27,10 +28,9 @@ from watchbot.watchlist import load_watchlists, watchlist_files
 @config_option
 @click.option("--all", "all_feeds", is_flag=True, help="Fetch every feed, due or not.")
 @click.option("--dry-run", is_flag=True, help="Print alerts instead of posting; change no state.")
-@verbose_option
-def poll(config_file: Path | None, all_feeds: bool, dry_run: bool, verbose: bool) -> None:
+@logging_options
+def poll(config_file: Path | None, all_feeds: bool, dry_run: bool) -> None:
     """One cycle: fetch due feeds, match, deduplicate, deliver, exit. For cron."""
-    setup_logging(verbose)
     config, watchlists = load(config_file)
     with session(config, dry_run=dry_run) as (store, outbox):
         pipeline = Pipeline(config, watchlists, store, outbox)
@@ -43,9 +43,8 @@ def poll(config_file: Path | None, all_feeds: bool, dry_run: bool, verbose: bool
 
 
 def _report(report: CycleReport) -> None:
-    for outcome in report.failed:
-        click.echo(f"watchbot: {outcome.error}", err=True)
-    click.echo(f"watchbot: {report.summary()}", err=True)
+    # each failed feed was logged once as it failed; the summary counts them
+    say(report.summary(), level=logging.INFO)
     if report.delivery.auth_error:
         fail(EXIT_FAILED, report.delivery.auth_error)
     if report.all_failed:
@@ -55,12 +54,11 @@ def _report(report: CycleReport) -> None:
 @click.command()
 @config_option
 @click.option("--dry-run", is_flag=True, help="Print alerts instead of posting; change no state.")
-@verbose_option
-def run(config_file: Path | None, dry_run: bool, verbose: bool) -> None:
+@logging_options
+def run(config_file: Path | None, dry_run: bool) -> None:
     """Daemon: poll each feed on its interval until SIGTERM/SIGINT."""
     from watchbot.scheduler import run_daemon  # APScheduler is only needed here
 
-    setup_logging(verbose)
     config, watchlists = load(config_file)
     with session(config, dry_run=dry_run) as (store, outbox):
         pipeline = Pipeline(config, watchlists, store, outbox)
