@@ -66,12 +66,15 @@ ALLOWED: dict[str, set[str]] = {
     "fetch": {"errors", "models", "text", "fetch"},
     "samestory": {"models", "text", "samestory"},
     "store": {"errors", "models", "store"},
-    "notify": {"errors", "models", "text", "store", "notify"},
+    "metrics": {"models"},
+    "health": {"metrics"},
+    "notify": {"errors", "metrics", "models", "text", "store", "notify"},
     "decide": {"models"},
     "pipeline": {
         "decide",
         "errors",
         "fetch",
+        "health",
         "matcher",
         "metrics",
         "models",
@@ -80,7 +83,9 @@ ALLOWED: dict[str, set[str]] = {
         "samestory",
         "store",
     },
-    "scheduler": {"pipeline"},
+    "reload": {"config", "errors", "models", "watchlist"},
+    "scheduler": {"errors", "models", "pipeline", "reload"},
+    "starter": set(),
 }
 # Modules the pipeline reaches only through an interface.
 PIPELINE_NEVER = {"sqlite3", "slack_sdk", "watchbot.store.sqlite", "watchbot.notify.slack"}

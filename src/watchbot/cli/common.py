@@ -23,6 +23,7 @@ import click
 from watchbot.config import config_path, load_config
 from watchbot.errors import ConfigError, DeliveryError, LockedError, SlackAuthError
 from watchbot.logs import FORMATS, LEVELS, add_secrets, json_logs, setup_logging
+from watchbot.metrics import Metrics
 from watchbot.models import Config, Watchlist
 from watchbot.notify import Outbox, make_sink
 from watchbot.pipeline import utc_now
@@ -112,7 +113,9 @@ def load(config_file: Path | None) -> tuple[Config, list[Watchlist]]:
 
 
 @contextmanager
-def session(config: Config, *, dry_run: bool) -> Iterator[tuple[StateStore, Outbox]]:
+def session(
+    config: Config, *, dry_run: bool, metrics: Metrics | None = None
+) -> Iterator[tuple[StateStore, Outbox]]:
     """The run lock, the store and the outbox for `poll` and `run`. A dry run changes no state,
     so it takes no lock: an editor can preview while the daemon runs."""
     lock = RunLock(config.database)
@@ -140,7 +143,7 @@ def session(config: Config, *, dry_run: bool) -> Iterator[tuple[StateStore, Outb
             fail(EXIT_FAILED, str(e))
         except DeliveryError as e:  # Slack unreachable: poll anyway, alerts wait as pending
             say(f"warning: {e}; alerts stay pending until it answers")
-        yield store, Outbox(store, delivery.sink, utc_now)
+        yield store, Outbox(store, delivery.sink, utc_now, metrics)
     finally:
         store.close()
         lock.release()

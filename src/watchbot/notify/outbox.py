@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from watchbot.errors import DeliveryError, SlackAuthError
+from watchbot.metrics import Metrics
 from watchbot.models import AlertStatus, Notice, PendingAlert
 from watchbot.notify.sink import Sink
 from watchbot.store import StateStore
@@ -35,7 +37,14 @@ class DeliveryReport:
 class Outbox:
     """Delivers pending alerts. Thread-safe: one delivery run at a time."""
 
-    def __init__(self, store: StateStore, sink: Sink, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        store: StateStore,
+        sink: Sink,
+        clock: Callable[[], datetime],
+        metrics: Metrics | None = None,  # metrics
+    ) -> None:
+        self.metrics = metrics or Metrics(clock=clock)  # metrics
         self.store = store
         self.sink = sink
         self.clock = clock
@@ -64,17 +73,20 @@ class Outbox:
                 try:
                     self._deliver(alert, report)
                 except SlackAuthError as e:
+                    self.metrics.alert_failed(alert.channel, str(e))  # metrics
                     self.store.mark_attempt_failed(alert.id, str(e))
                     report.auth_error = str(e)
                     log.error("%s", e)
                     break  # every other post would be refused too
                 except DeliveryError as e:
+                    self.metrics.alert_failed(alert.channel, str(e))  # metrics
                     self.store.mark_attempt_failed(alert.id, str(e))
                     report.errors.append(str(e))
                     failed_channels.add(alert.channel)
                     log.warning("alert %d: %s (kept pending)", alert.id, e)
                 except Exception as e:  # a bug must not stop the other alerts
                     log.exception("alert %d: unexpected error (kept pending)", alert.id)
+                    self.metrics.alert_failed(alert.channel, type(e).__name__)  # metrics
                     self.store.mark_attempt_failed(alert.id, f"{e.__class__.__name__}: {e}")
                     report.errors.append(f"alert {alert.id}: {e.__class__.__name__}: {e}")
             if report.errors or report.auth_error:
@@ -102,8 +114,10 @@ class Outbox:
             return
         maybe_posted = alert.attempts > 0
         self.store.mark_attempt(alert.id)
+        started = time.monotonic()  # metrics
         ts = self.sink.post(notice, maybe_posted=maybe_posted, since=alert.created)
         self.store.mark_sent(alert.id, ts, self.clock())
+        self.metrics.alert_sent(alert, time.monotonic() - started)  # metrics
         log.debug("alert %d sent to %s (ts %s)", alert.id, alert.channel, ts)
         if notice.thread_ts is None:
             report.sent += 1
