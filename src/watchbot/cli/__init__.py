@@ -12,6 +12,7 @@ from watchbot.cli.backtest import backtest
 from watchbot.cli.check import check
 from watchbot.cli.common import EXIT_CONFIG, fail
 from watchbot.cli.feeds import feeds
+from watchbot.cli.init import init
 from watchbot.cli.match import explain, highlight, match
 from watchbot.cli.run import poll, run
 from watchbot.errors import StoreError
@@ -38,7 +39,7 @@ def main() -> None:
     """
 
 
-for command in (poll, run, check, match, feeds, backtest):
+for command in (poll, run, check, match, feeds, backtest, init):
     main.add_command(command)
 
 __all__ = ["explain", "highlight", "main"]
