@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -23,16 +24,29 @@ from watchbot.store.diagnose import explain
 COMMANDS = [("poll",), ("feeds",)]
 
 
-def setup_with_state(tmp_path: Path, fs: FeedServer) -> tuple[Path, Path]:
-    """A config whose database holds a real poll's state (pages of items and alerts)."""
+@pytest.fixture(scope="module")
+def polled_state(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database written by a real poll (pages of items and alerts), made once and copied."""
+    root = tmp_path_factory.mktemp("state")
     items = [
         Item(f"Sheinbaum on cartels, part {n}", guid=f"g{n}", summary="x" * 400) for n in range(40)
     ]
-    fs.set("/a.xml", rss(items))
-    config = write_setup(tmp_path, [("A", fs.url_for("/a.xml"))])
-    assert watchbot("poll", "--config", str(config)).returncode == 0
-    database = tmp_path / "var" / "watchbot.db"
+    with FeedServer() as fs:
+        fs.set("/a.xml", rss(items))
+        config = write_setup(root, [("A", fs.url_for("/a.xml"))])
+        assert watchbot("poll", "--config", str(config)).returncode == 0
+    database = root / "var" / "watchbot.db"
     assert database.stat().st_size > 8 * 4096 and not Path(f"{database}-wal").exists()
+    return database
+
+
+def setup_with_state(tmp_path: Path, fs: FeedServer, state: Path) -> tuple[Path, Path]:
+    """A config whose database is a copy of the polled state."""
+    fs.set("/a.xml", rss([]))
+    config = write_setup(tmp_path, [("A", fs.url_for("/a.xml"))])
+    database = tmp_path / "var" / "watchbot.db"
+    database.parent.mkdir()
+    shutil.copy(state, database)
     return config, database
 
 
@@ -80,9 +94,9 @@ def assert_one_clear_line(result: object, database: Path, wanted: str) -> None:
 
 @pytest.mark.parametrize("case", sorted(DAMAGE))
 def test_every_command_says_what_is_wrong_with_the_database(
-    tmp_path: Path, feed_server: FeedServer, case: str
+    tmp_path: Path, feed_server: FeedServer, polled_state: Path, case: str
 ) -> None:
-    config, database = setup_with_state(tmp_path, feed_server)
+    config, database = setup_with_state(tmp_path, feed_server, polled_state)
     damage, wanted = DAMAGE[case]
     damage(database)
     for command in COMMANDS:
@@ -92,16 +106,18 @@ def test_every_command_says_what_is_wrong_with_the_database(
 
 @pytest.mark.parametrize("command", [("run",), ("poll", "--dry-run"), ("backtest",)])
 def test_the_other_commands_say_it_too(
-    tmp_path: Path, feed_server: FeedServer, command: tuple[str, ...]
+    tmp_path: Path, feed_server: FeedServer, polled_state: Path, command: tuple[str, ...]
 ) -> None:
-    config, database = setup_with_state(tmp_path, feed_server)
+    config, database = setup_with_state(tmp_path, feed_server, polled_state)
     damaged_page(database)
     result = watchbot(*command, "--config", str(config))
     assert_one_clear_line(result, database, "is damaged")
 
 
-def test_a_database_locked_by_another_program(tmp_path: Path, feed_server: FeedServer) -> None:
-    config, database = setup_with_state(tmp_path, feed_server)
+def test_a_database_locked_by_another_program(
+    tmp_path: Path, feed_server: FeedServer, polled_state: Path
+) -> None:
+    config, database = setup_with_state(tmp_path, feed_server, polled_state)
     other = sqlite3.connect(database, isolation_level=None)
     try:
         # like a sqlite3 shell in the middle of an exclusive transaction
@@ -116,10 +132,11 @@ def test_a_database_locked_by_another_program(tmp_path: Path, feed_server: FeedS
     assert watchbot("feeds", "--config", str(config)).returncode == 0  # and fine once closed
 
 
-def test_a_lock_file_that_cannot_be_taken(tmp_path: Path, feed_server: FeedServer) -> None:
-    config, database = setup_with_state(tmp_path, feed_server)
+def test_a_lock_file_that_cannot_be_taken(
+    tmp_path: Path, feed_server: FeedServer, polled_state: Path
+) -> None:
+    config, database = setup_with_state(tmp_path, feed_server, polled_state)
     lock = database.with_name("watchbot.db.lock")
-    lock.unlink()
     lock.mkdir()
     for command in (("poll",), ("run",)):
         result = watchbot(*command, "--config", str(config))
@@ -141,9 +158,9 @@ def test_a_file_where_the_database_folder_should_be(
 
 
 def test_json_logs_carry_the_same_line_as_one_record(
-    tmp_path: Path, feed_server: FeedServer
+    tmp_path: Path, feed_server: FeedServer, polled_state: Path
 ) -> None:
-    config, database = setup_with_state(tmp_path, feed_server)
+    config, database = setup_with_state(tmp_path, feed_server, polled_state)
     garbage(database)
     result = watchbot("feeds", "--log-format", "json", "--config", str(config))
     assert result.returncode == 2

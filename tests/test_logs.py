@@ -6,13 +6,16 @@ from __future__ import annotations
 import io
 import json
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from factories import Item, rss, write_setup
 from servers import FeedServer, SlackServer
 from test_cli import STORY, watchbot
+from watchbot.cli import main
 from watchbot.logs import add_secrets, setup_logging
 
 SECRETS = ("pass", "abc123", "sekret")
@@ -105,12 +108,27 @@ def test_v_is_debug_and_every_command_takes_the_options(
     assert "DEBUG" not in quiet.stderr
     loud = watchbot("poll", "--all", "-v", "--config", str(config))
     assert "DEBUG feed 'A': " in loud.stderr
-    for command in ("poll", "run", "check", "match", "feeds", "backtest"):
-        help_text = watchbot(command, "--help").stdout
+    for command in ("poll", "run", "check", "match", "feeds", "backtest", "init"):
+        help_text = CliRunner().invoke(main, [command, "--help"]).output
         assert "--log-level" in help_text and "--log-format" in help_text and "-v" in help_text
 
 
-def test_the_filter_redacts_messages_fields_and_tracebacks(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def root_logger() -> Iterator[logging.Logger]:
+    """The root logger, given back as it was: setup_logging replaces its handlers."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield root
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    for handler in handlers:
+        root.addHandler(handler)
+    root.setLevel(level)
+
+
+def test_the_filter_redacts_messages_fields_and_tracebacks(
+    monkeypatch: pytest.MonkeyPatch, root_logger: logging.Logger
+) -> None:
     monkeypatch.setenv("SLACK_WEBHOOK_URL", "http://127.0.0.1:9/webhook/T/B/sekret")
     out = io.StringIO()
     setup_logging("info", "json", stream=out)
@@ -126,12 +144,9 @@ def test_the_filter_redacts_messages_fields_and_tracebacks(monkeypatch: pytest.M
         )
     log.info("known: xoxb-not-a-pattern-but-known")
     first, second = (json.loads(line) for line in out.getvalue().splitlines())
-    text = out.getvalue()
     for secret in SECRETS:
-        assert secret not in text
-    assert first["message"] == "posting to *** failed" and first["urls"] == [
-        "https://h/x?token=***"
-    ]
+        assert secret not in out.getvalue()
+    assert first["message"] == "posting to *** failed"
+    assert first["urls"] == ["https://h/x?token=***"]
     assert "RuntimeError" in first["exception"]
     assert second["message"] == "known: ***"
-    setup_logging()

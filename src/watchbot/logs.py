@@ -121,6 +121,11 @@ def add_secrets(*values: str | None) -> None:
     _State.filter.add(*values)
 
 
+def scrub(text: str) -> str:
+    """`text` redacted as a log record would be: for messages printed outside the log."""
+    return redact(text, _State.filter.secrets)
+
+
 def json_logs() -> bool:
     """Whether logs are JSON lines (so the commands' own messages go out as records too)."""
     return _State.format == "json"

@@ -22,7 +22,7 @@ import click
 
 from watchbot.config import config_path, load_config
 from watchbot.errors import ConfigError, DeliveryError, LockedError, SlackAuthError
-from watchbot.logs import FORMATS, LEVELS, add_secrets, json_logs, setup_logging
+from watchbot.logs import FORMATS, LEVELS, add_secrets, json_logs, scrub, setup_logging
 from watchbot.metrics import Metrics
 from watchbot.models import Config, Watchlist
 from watchbot.notify import Outbox, make_sink
@@ -80,6 +80,7 @@ def logging_options(func: F) -> F:
 def say(message: str, *, level: int = logging.WARNING, **fields: Any) -> None:
     """A message of the command itself on stderr: `watchbot: …` for people, or with
     --log-format json a record like any other, so log shippers read one format."""
+    message = scrub(message)
     if json_logs():  # the record's level says what the text's "warning: " says
         log.log(
             level, message.removeprefix("warning: "), extra={"fields": fields} if fields else None
@@ -89,7 +90,7 @@ def say(message: str, *, level: int = logging.WARNING, **fields: Any) -> None:
     for value in fields.values():
         if isinstance(value, list):
             for item in value:
-                click.echo(f"  {item}", err=True)
+                click.echo(f"  {scrub(str(item))}", err=True)
 
 
 def fail(code: int, message: str) -> NoReturn:
