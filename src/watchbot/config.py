@@ -16,7 +16,14 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 from watchbot.errors import ConfigError, Problem
-from watchbot.models import Config, DedupConfig, FeedConfig, RelatedMode, SlackConfig
+from watchbot.models import (
+    Config,
+    DedupConfig,
+    FeedConfig,
+    HealthConfig,
+    RelatedMode,
+    SlackConfig,
+)
 from watchbot.yamlfile import YamlDoc, YamlProblem, load_yaml, problems_from
 
 DEFAULT_CONFIG = Path("config/watchbot.yaml")
@@ -109,6 +116,10 @@ class _Dedup(_Model):
     retention: Duration = timedelta(days=30)
 
 
+class _Health(_Model):
+    delivery_failing: Duration = timedelta(minutes=15)
+
+
 class _Config(_Model):
     database: str = "watchbot.db"
     watchlists: str = "../watchlists"
@@ -116,6 +127,7 @@ class _Config(_Model):
     feeds: list[_Feed] = []
     slack: _Slack = _Slack()
     dedup: _Dedup = _Dedup()
+    health: _Health = _Health()
 
     @field_validator("feeds", mode="before")
     @classmethod
@@ -221,4 +233,5 @@ def load_config(path: Path) -> Config:
         ),
         slack=SlackConfig(**raw.slack.model_dump()),
         dedup=DedupConfig(**raw.dedup.model_dump()),
+        health=HealthConfig(**raw.health.model_dump()),
     )

@@ -7,6 +7,8 @@
     │   ├── TransientDeliveryError  429, 5xx, no connection: kept pending, that channel backs off
     │   ├── RefusedError   Slack refused this post for good (invalid_blocks, not_in_channel, …)
     │   └── SlackAuthError Slack refused our credentials (exit 3)
+    ├── StoreError         the database or its lock file cannot be used: damaged, unreadable,
+    │                      read-only, locked by another program (exit 2)
     └── LockedError        another run holds the database lock (exit 75)
 
 Every message names the file, feed or channel concerned and, where there is one, the fix.
@@ -77,6 +79,10 @@ class RefusedError(DeliveryError):
 
 class SlackAuthError(DeliveryError):
     pass
+
+
+class StoreError(WatchbotError):
+    """One line naming the file and the fix; never retried, since a human must act."""
 
 
 class LockedError(WatchbotError):

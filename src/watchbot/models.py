@@ -51,6 +51,11 @@ class DedupConfig:
 
 
 @dataclass(frozen=True)
+class HealthConfig:
+    delivery_failing: timedelta = timedelta(minutes=15)  # /healthz fails after this long
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path  # the config file itself; relative paths in it are relative to its folder
     database: Path
@@ -58,6 +63,7 @@ class Config:
     feeds: tuple[FeedConfig, ...]
     slack: SlackConfig
     dedup: DedupConfig
+    health: HealthConfig = HealthConfig()
 
 
 # --- watchlists ----------------------------------------------------------------------------------

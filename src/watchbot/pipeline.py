@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -23,9 +24,11 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from watchbot.decide import by_channel, is_alertable, plan_alerts
-from watchbot.errors import FeedError
+from watchbot.errors import FeedError, StoreError
 from watchbot.fetch import fetch_many, fetch_with_state, item_keys, make_client
+from watchbot.health import judge
 from watchbot.match import Matcher
+from watchbot.metrics import Metrics
 from watchbot.models import (
     Config,
     FeedConfig,
@@ -38,6 +41,7 @@ from watchbot.models import (
     Watchlist,
 )
 from watchbot.notify import DeliveryReport, Outbox
+from watchbot.redact import redact
 from watchbot.samestory import SameStoryIndex, make_index
 from watchbot.store import StateStore
 
@@ -120,6 +124,7 @@ class Pipeline:
         clock: Clock = utc_now,
         client: httpx.Client | None = None,
         index_factory: IndexFactory = make_index,
+        metrics: Metrics | None = None,
     ) -> None:
         self.config = config
         self.matcher = Matcher.compile(watchlists)
@@ -128,6 +133,7 @@ class Pipeline:
         self.clock = clock
         self.client = client or make_client()
         self.index_factory = index_factory
+        self.metrics = metrics or Metrics(clock=clock)
         self._lock = threading.RLock()  # recording: matcher, same-story indexes, items
         self._indexes: dict[str, SameStoryIndex] = {}
 
@@ -137,8 +143,26 @@ class Pipeline:
         with self._lock:
             self.matcher = matcher
 
+    def use_config(self, config: Config, watchlists: Sequence[Watchlist]) -> None:
+        """Swap in a reloaded config and its watchlists, whole (the daemon's hot reload). The
+        same-story indexes are rebuilt from the store when the window changed."""
+        matcher = Matcher.compile(watchlists)
+        with self._lock:
+            if config.dedup.window != self.config.dedup.window:
+                self._indexes.clear()
+            self.config, self.matcher = config, matcher
+
     def close(self) -> None:
         self.client.close()
+
+    def health(self) -> tuple[bool, str]:
+        """(healthy, why), as `/healthz` and the heartbeat say it."""
+        return judge(
+            self.metrics.health(),
+            self.clock(),
+            shortest_interval=min((f.interval for f in self.config.feeds), default=None),
+            delivery_failing=self.config.health.delivery_failing,
+        )
 
     # --- which feeds --------------------------------------------------------------------------
 
@@ -158,9 +182,12 @@ class Pipeline:
         """Fetch `feeds`, record each as it arrives, then deliver and prune once."""
         report = CycleReport()
         states = self.store.feed_states()
+        started = time.monotonic()
         for feed, fetched in fetch_many(list(feeds), states, self.client):
-            report.feeds.append(self._record_fetch(feed, states.get(feed.name), fetched))
-        report.delivery = self.outbox.deliver_pending()
+            seconds = time.monotonic() - started
+            report.feeds.append(self._record_fetch(feed, states.get(feed.name), fetched, seconds))
+            started = time.monotonic()
+        report.delivery = self.deliver_pending()
         self.prune()
         return report
 
@@ -168,22 +195,43 @@ class Pipeline:
         """Fetch one feed, record its new items and the alerts they cause; deliver unless told
         not to. Never raises for a feed's own problems: they are recorded in the outcome."""
         state = self.store.feed_state(feed.name)
-        outcome = self._record_fetch(feed, state, fetch_with_state(feed, state, self.client))
+        started = time.monotonic()
+        fetched = fetch_with_state(feed, state, self.client)
+        outcome = self._record_fetch(feed, state, fetched, time.monotonic() - started)
         if deliver:
-            self.outbox.deliver_pending()
+            self.deliver_pending()
         return outcome
 
     def deliver_pending(self) -> DeliveryReport:
         return self.outbox.deliver_pending()
 
     def _record_fetch(
+        self,
+        feed: FeedConfig,
+        state: FeedState | None,
+        fetched: FetchResult | FeedError,
+        seconds: float = 0.0,
+    ) -> FeedOutcome:
+        outcome = self._record(feed, state, fetched)
+        self.metrics.feed_polled(
+            feed.name,
+            seconds=seconds,
+            error=outcome.error,
+            new_items=outcome.new_items,
+            alerts=outcome.alerts,
+            related=outcome.related,
+        )
+        return outcome
+
+    def _record(
         self, feed: FeedConfig, state: FeedState | None, fetched: FetchResult | FeedError
     ) -> FeedOutcome:
         outcome = FeedOutcome(feed.name)
         if isinstance(fetched, FeedError):
             now = self.clock()
-            log.warning("%s", fetched)
-            outcome.error = str(fetched)
+            # logged once, here; stored and shown without the secrets a feed URL may carry
+            outcome.error = redact(str(fetched))
+            log.warning("%s", outcome.error, extra={"fields": {"feed": feed.name}})
             self.store.record_feed_update(
                 FeedUpdate(feed.name, feed.url, now, now + feed.interval, error=outcome.error)
             )
@@ -200,11 +248,13 @@ class Pipeline:
             for story in ordered:
                 try:
                     self._record_story(feed, story, now, first_poll, outcome)
+                except StoreError:
+                    raise  # the database itself: no other item would fare better
                 except Exception:  # one bad item must not cost the feed's other items
                     log.exception("feed %r: item %r could not be processed", feed.name, story.title)
                     outcome.item_errors += 1
             if fetched.permanent_redirect and fetched.final_url:
-                log.info("feed %r moved permanently to %s", feed.name, fetched.final_url)
+                log.info("feed %r moved permanently to %s", feed.name, redact(fetched.final_url))
             self.store.record_feed_update(
                 FeedUpdate(
                     feed.name,

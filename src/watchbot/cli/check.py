@@ -8,12 +8,13 @@ from pathlib import Path
 
 import click
 
-from watchbot.cli.common import EXIT_CONFIG, channels_of, config_option, fail, load
+from watchbot.cli.common import EXIT_CONFIG, channels_of, config_option, fail, load, logging_options
 from watchbot.config import format_duration
 from watchbot.fetch import is_local
 from watchbot.models import Config
 from watchbot.notify import SlackSink, make_sink
 from watchbot.notify.slackcheck import check_slack
+from watchbot.redact import redact
 
 
 def warnings(config: Config) -> list[str]:
@@ -42,6 +43,7 @@ def warnings(config: Config) -> list[str]:
 @click.option(
     "--slack", "ask_slack", is_flag=True, help="Also ask Slack: token, scopes, each channel."
 )
+@logging_options
 def check(config_file: Path | None, ask_slack: bool) -> None:
     """Validate config and every watchlist; print a summary. Exit 2 on any problem."""
     config, watchlists = load(config_file)
@@ -52,7 +54,9 @@ def check(config_file: Path | None, ask_slack: bool) -> None:
     click.echo(f"watchlists  {config.watchlists}")
     click.echo(f"feeds       {len(config.feeds)}")
     for feed in config.feeds:
-        click.echo(f"  {feed.name:<28} every {format_duration(feed.interval):<5} {feed.url}")
+        click.echo(
+            f"  {feed.name:<28} every {format_duration(feed.interval):<5} {redact(feed.url)}"
+        )
     entries = sum(len(w.entries) for w in watchlists)
     click.echo(f"watchlists  {len(watchlists)} with {entries} entries")
     for w in watchlists:

@@ -7,14 +7,16 @@ from pathlib import Path
 
 import click
 
-from watchbot.cli.common import config_option, load
+from watchbot.cli.common import config_option, load, logging_options
 from watchbot.config import format_duration
 from watchbot.pipeline import utc_now
+from watchbot.redact import redact
 from watchbot.store import open_store
 
 
 @click.command()
 @config_option
+@logging_options
 def feeds(config_file: Path | None) -> None:
     """Feed health: last success, last error, items seen, next due."""
     config, _ = load(config_file)
@@ -23,7 +25,7 @@ def feeds(config_file: Path | None) -> None:
         for feed in config.feeds:
             click.echo(f"{feed.name}: never polled")
         return
-    store = open_store(config.database)
+    store = open_store(config.database, writable=False)
     try:
         states = store.feed_states()
         counts = store.counts()
@@ -43,11 +45,15 @@ def feeds(config_file: Path | None) -> None:
         click.echo(f"  status        {'ok' if healthy else 'FAILING'}")
         click.echo(f"  last success  {_ago(state.last_success, now)}")
         if state.last_error:
-            click.echo(f"  last error    {_ago(state.last_error_at, now)}: {state.last_error}")
+            click.echo(
+                f"  last error    {_ago(state.last_error_at, now)}: {redact(state.last_error)}"
+            )
         click.echo(f"  items seen    {state.items_seen} in {state.polls} poll(s)")
         click.echo(f"  next due      {_ago(state.next_due, now)}")
         if state.moved_to:
-            click.echo(f"  moved to      {state.moved_to} (permanent redirect; update the config)")
+            click.echo(
+                f"  moved to      {redact(state.moved_to)} (permanent redirect; update the config)"
+            )
     pending = counts.get("pending", 0) + counts.get("printed", 0)
     click.echo(
         f"alerts: {counts.get('sent', 0)} sent, {pending} pending, {counts.get('related', 0)} "
@@ -61,7 +67,7 @@ def feeds(config_file: Path | None) -> None:
             "with the reason; `watchbot alerts --retry` once fixed"
         )
     if pending and pending_error:
-        click.echo(f"last delivery error: {pending_error}")
+        click.echo(f"last delivery error: {redact(pending_error)}")
 
 
 def _ago(when: datetime | None, now: datetime) -> str:

@@ -8,13 +8,14 @@ from pathlib import Path
 
 import click
 
-from watchbot.cli.common import config_option, load
+from watchbot.cli.common import config_option, load, logging_options
 from watchbot.match import Matcher
 from watchbot.models import MatchResult, WatchlistVerdict
 
 
 @click.command()
 @config_option
+@logging_options
 @click.argument("text", nargs=-1)
 @click.option(
     "--json", "as_json", is_flag=True, help="Read JSON lines from stdin, write JSON lines."

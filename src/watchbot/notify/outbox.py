@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from datetime import datetime, timedelta
 from enum import Enum
 
 from watchbot.errors import DeliveryError, RefusedError, SlackAuthError, TransientDeliveryError
+from watchbot.metrics import Metrics
 from watchbot.models import AlertStatus, Notice, PendingAlert
 from watchbot.notify.pace import BURST, RATE_PER_SECOND, ChannelPace, TokenBucket, backoff
 from watchbot.notify.sink import Sink
@@ -83,7 +85,9 @@ class Outbox:
         max_wait: timedelta = MAX_WAIT,
         rate: float = RATE_PER_SECOND,
         burst: int = BURST,
+        metrics: Metrics | None = None,
     ) -> None:
+        self.metrics = metrics or Metrics(clock=clock)
         self.store = store
         self.sink = sink
         self.clock = clock
@@ -180,6 +184,12 @@ class Outbox:
     # --- one run ---------------------------------------------------------------------------
 
     def _run(self, report: DeliveryReport) -> None:
+        try:
+            self._deliver_queues(report)
+        finally:
+            self.metrics.pending(self.store.counts().get("pending", 0))
+
+    def _deliver_queues(self, report: DeliveryReport) -> None:
         now = self.clock()
         if self._auth_retry_at is not None and now < self._auth_retry_at:
             return  # credentials refused: try again every AUTH_RETRY, not every poll
@@ -258,6 +268,7 @@ class Outbox:
         try:
             ts = self._post(alert, notice, maybe_posted=alert.attempts > 0 or alert.id in tried)
         except SlackAuthError as e:
+            self.metrics.alert_failed(alert.channel, str(e))
             self.store.mark_attempt_failed(alert.id, str(e))
             self._auth_refused(now, str(e), report)
             return _Step.STOP
@@ -279,7 +290,10 @@ class Outbox:
     def _post(self, alert: PendingAlert, notice: Notice, *, maybe_posted: bool) -> str | None:
         if self.sink.delivered_status is AlertStatus.SENT:
             self.store.mark_attempt(alert.id)  # from here on, it may have been posted
-        return self.sink.post(notice, maybe_posted=maybe_posted, since=alert.created)
+        started = time.monotonic()
+        ts = self.sink.post(notice, maybe_posted=maybe_posted, since=alert.created)
+        self.metrics.alert_sent(alert, time.monotonic() - started)
+        return ts
 
     def _delivered(
         self, alert: PendingAlert, notice: Notice, ts: str | None, report: DeliveryReport
@@ -305,6 +319,7 @@ class Outbox:
         else:
             log.exception("alert %d: unexpected error", alert.id)
             message = f"{e.__class__.__name__}: {e}"
+        self.metrics.alert_failed(alert.channel, message)
         self.store.mark_attempt_failed(alert.id, message)
         pace.failures += 1
         after = e.retry_after if isinstance(e, TransientDeliveryError) else None
@@ -327,6 +342,7 @@ class Outbox:
         e: RefusedError,
         r: DeliveryReport,
     ) -> None:
+        self.metrics.alert_failed(alert.channel, str(e))
         self.store.mark_status(alert.id, AlertStatus.FAILED, str(e))
         r.failed.append(f"alert {alert.id}: {e}")
         pace.refusals += 1

@@ -101,10 +101,13 @@ class StateStore(Protocol):
     def close(self) -> None: ...
 
 
-def open_store(database: Path, *, copy: bool = False) -> StateStore:
+def open_store(database: Path, *, copy: bool = False, writable: bool = True) -> StateStore:
     """The store at `database` (created on first use), or with `copy` an in-memory copy of it
-    that a dry run may change freely."""
-    return SqliteStore.open_copy(database) if copy else SqliteStore.open(database)
+    that a dry run may change freely. A file that cannot be used (damaged, read-only, locked;
+    with `writable`, also not writable now) raises StoreError naming the file and the fix."""
+    if copy:
+        return SqliteStore.open_copy(database)
+    return SqliteStore.open(database, writable=writable)
 
 
 __all__ = ["RunLock", "SqliteStore", "StateStore", "open_store"]

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from watchbot.errors import WatchbotError
+from watchbot.errors import StoreError
 from watchbot.models import (
     AlertStatus,
     FeedState,
@@ -37,7 +37,11 @@ from watchbot.store.codec import (
     verdicts_from_json,
     verdicts_to_json,
 )
+from watchbot.store.diagnose import explain, probe
 from watchbot.store.schema import MIGRATIONS
+
+OPEN_WAIT = 5.0  # seconds to wait for another program's lock when opening, before saying so
+BUSY_TIMEOUT_MS = 30_000  # then, for each statement: the daemon's own transactions are short
 
 
 class SqliteStore:
@@ -52,22 +56,27 @@ class SqliteStore:
         self._migrate()
 
     @classmethod
-    def open(cls, path: Path) -> SqliteStore:
-        """Open (creating it and its folder on first use) the database at `path`."""
+    def open(cls, path: Path, *, writable: bool = True) -> SqliteStore:
+        """Open (creating it and its folder on first use) the database at `path`, and check
+        it: a damaged, foreign, read-only or locked file raises StoreError naming the fix."""
+        conn = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
+            conn = sqlite3.connect(
+                path, timeout=OPEN_WAIT, check_same_thread=False, isolation_level=None
+            )
             conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA busy_timeout = 30000")
             conn.execute("PRAGMA synchronous = NORMAL")
-        except (OSError, sqlite3.Error) as e:
-            raise WatchbotError(
-                f"cannot open database {path}: {e}; check `database` in the config"
-            ) from e
-        try:
+            probe(conn, path, writable=writable)
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             return cls(conn, path)
-        except BaseException:
-            conn.close()  # e.g. a newer schema: do not leave the file open behind the error
+        except BaseException as e:
+            if conn is not None:
+                conn.close()  # do not leave the file open behind the error
+            if isinstance(e, OSError | sqlite3.OperationalError):
+                raise explain(path, e) from None
+            if type(e) is sqlite3.DatabaseError:  # not a database, malformed
+                raise explain(path, e) from None
             raise
 
     @classmethod
@@ -76,13 +85,23 @@ class SqliteStore:
         that must behave like a real run without changing the real state."""
         memory = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
         if path.exists():
-            # as_uri() percent-encodes the path: a '#' or '?' in a folder name would otherwise
-            # cut the URI short and open (and create) some other file
-            source = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
             try:
-                source.backup(memory)
-            finally:
-                source.close()
+                # as_uri() percent-encodes the path: a '#' or '?' in a folder name would
+                # otherwise cut the URI short and open (and create) some other file
+                source = sqlite3.connect(
+                    f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=OPEN_WAIT
+                )
+                try:
+                    source.backup(memory)
+                finally:
+                    source.close()
+                probe(memory, path, writable=False)
+            except (OSError, sqlite3.OperationalError, sqlite3.DatabaseError) as e:
+                memory.close()
+                raise explain(path, e) from None
+            except StoreError:
+                memory.close()
+                raise
         return cls(memory, None)
 
     def close(self) -> None:
@@ -92,10 +111,10 @@ class SqliteStore:
     # --- schema ----------------------------------------------------------------------------------
 
     def _migrate(self) -> None:
-        with self._lock:
+        with self._guard():
             version = self.conn.execute("PRAGMA user_version").fetchone()[0]
             if version > len(MIGRATIONS):
-                raise WatchbotError(
+                raise StoreError(
                     f"database {self.path} has schema version {version}, newer than this "
                     f"watchbot knows ({len(MIGRATIONS)}); upgrade watchbot"
                 )
@@ -108,12 +127,26 @@ class SqliteStore:
 
     @property
     def schema_version(self) -> int:
-        with self._lock:
+        with self._guard():
             return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
 
     @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
+    def _guard(self) -> Iterator[None]:
+        """The connection's lock, with SQLite's errors about the file (damaged, read-only,
+        locked, disk full) turned into StoreError; errors in our own SQL pass through."""
         with self._lock:
+            try:
+                yield
+            except sqlite3.OperationalError as e:
+                raise explain(self.path, e) from e
+            except sqlite3.DatabaseError as e:
+                if type(e) is not sqlite3.DatabaseError:
+                    raise
+                raise explain(self.path, e) from e
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._guard():
             self.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self.conn
@@ -125,12 +158,12 @@ class SqliteStore:
     # --- feeds -----------------------------------------------------------------------------------
 
     def feed_state(self, name: str) -> FeedState | None:
-        with self._lock:
+        with self._guard():
             row = self.conn.execute("SELECT * FROM feeds WHERE name = ?", (name,)).fetchone()
         return _feed_state(row) if row else None
 
     def feed_states(self) -> dict[str, FeedState]:
-        with self._lock:
+        with self._guard():
             rows = self.conn.execute("SELECT * FROM feeds").fetchall()
         return {row["name"]: _feed_state(row) for row in rows}
 
@@ -178,7 +211,7 @@ class SqliteStore:
         if not keys:
             return set()
         marks = ",".join("?" * len(keys))
-        with self._lock:
+        with self._guard():
             rows = self.conn.execute(
                 f"SELECT key FROM item_keys WHERE key IN ({marks})", tuple(keys)
             ).fetchall()
@@ -242,7 +275,7 @@ class SqliteStore:
 
     def stories_since(self, since: datetime) -> Iterator[StoredStory]:
         """Stored stories seen since `since`, oldest first (for backtests)."""
-        with self._lock:
+        with self._guard():
             rows = self.conn.execute(
                 "SELECT items.*, EXISTS (SELECT 1 FROM alerts WHERE alerts.item_id = items.id)"
                 " AS alerted FROM items WHERE seen_at >= ? ORDER BY seen_at, id",
@@ -290,7 +323,7 @@ class SqliteStore:
         """Alerts recorded but not yet delivered (with `include_printed`, also those only shown
         on stdout, which Slack is still owed), oldest first (parents before their replies)."""
         statuses = ("pending", "printed") if include_printed else ("pending",)
-        with self._lock:
+        with self._guard():
             rows = self.conn.execute(
                 f"{self._ALERT_SELECT} WHERE a.status IN ({','.join('?' * len(statuses))})"
                 " ORDER BY a.id",
@@ -300,7 +333,7 @@ class SqliteStore:
 
     def alerts_with_status(self, status: AlertStatus) -> list[PendingAlert]:
         """Every alert in `status`, oldest first (e.g. the failed ones, for `watchbot alerts`)."""
-        with self._lock:
+        with self._guard():
             rows = self.conn.execute(
                 f"{self._ALERT_SELECT} WHERE a.status = ? ORDER BY a.id", (str(status),)
             ).fetchall()
@@ -351,12 +384,12 @@ class SqliteStore:
         return added
 
     def alert(self, alert_id: int) -> PendingAlert | None:
-        with self._lock:
+        with self._guard():
             row = self.conn.execute(f"{self._ALERT_SELECT} WHERE a.id = ?", (alert_id,)).fetchone()
         return self._alert(row) if row else None
 
     def alerts(self) -> list[PendingAlert]:
-        with self._lock:
+        with self._guard():
             rows = self.conn.execute(f"{self._ALERT_SELECT} ORDER BY a.id").fetchall()
         return [self._alert(r) for r in rows]
 
@@ -399,7 +432,7 @@ class SqliteStore:
 
     def window_alerts(self, channel: str, since: datetime) -> list[tuple[int, bytes, datetime]]:
         """(id, same-story payload, created) of top-level alerts in `channel` since `since`."""
-        with self._lock:
+        with self._guard():
             rows = self.conn.execute(
                 "SELECT id, signature, created FROM alerts WHERE channel = ? AND created >= ?"
                 " AND parent_id IS NULL AND signature IS NOT NULL ORDER BY id",
@@ -409,7 +442,7 @@ class SqliteStore:
 
     def thread_feeds(self, alert_id: int) -> set[str]:
         """The outlets already in an alert's thread: its own and those of its related reports."""
-        with self._lock:
+        with self._guard():
             rows = self.conn.execute(
                 "SELECT items.feed FROM alerts JOIN items ON items.id = alerts.item_id"
                 " WHERE alerts.id = ? OR alerts.parent_id = ?",
@@ -419,7 +452,7 @@ class SqliteStore:
 
     def pending_error(self) -> str | None:
         """The latest delivery error of an alert still pending, for `watchbot feeds`."""
-        with self._lock:
+        with self._guard():
             row = self.conn.execute(
                 "SELECT last_error FROM alerts WHERE status IN ('pending', 'printed')"
                 " AND last_error IS NOT NULL"
@@ -428,7 +461,7 @@ class SqliteStore:
         return row[0] if row else None
 
     def counts(self) -> dict[str, int]:
-        with self._lock:
+        with self._guard():
             rows = self.conn.execute(
                 "SELECT status, COUNT(*) FROM alerts GROUP BY status"
             ).fetchall()
@@ -438,7 +471,7 @@ class SqliteStore:
         return out
 
     def channel_id(self, name: str) -> str | None:
-        with self._lock:
+        with self._guard():
             row = self.conn.execute("SELECT id FROM channels WHERE name = ?", (name,)).fetchone()
         return row[0] if row else None
 
