@@ -343,9 +343,9 @@ def targets_table(runs: list[Run], feeds: int) -> list[str]:
 
 def details_table(runs: list[Run]) -> list[str]:
     out = [
-        "| cycle | | what it did | requests (200 / 304) | server CPU s | "
+        "| cycle | | what it did | requests (200 / 304) | sum of delays s | server CPU s | "
         "lateness p99 / max ms | peak in flight | peak conns/host |",
-        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |",
+        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in runs:
         s = r.server
@@ -367,6 +367,7 @@ def details_table(runs: list[Run]) -> list[str]:
         out.append(
             f"| {r.label} | {r.contender} | {did} | "
             f"{s.get('requests', 0):,} ({codes.get('200', 0):,} / {codes.get('304', 0):,}) | "
+            f"{s.get('delay_s', 0):.1f} | "
             f"{s.get('cpu_s', 0):.2f} | {s.get('late_ms_p99', 0):.1f} / "
             f"{s.get('late_ms_max', 0):.1f} | {s.get('max_in_flight', 0)} | "
             f"{s.get('max_connections_per_host', 0)} |"
@@ -445,7 +446,7 @@ def main() -> None:
             log(reader_add)
         seen: dict[str, int] = {}
         changes = []
-        for cycle in args.cycles:
+        for number, cycle in enumerate(args.cycles, 1):
             seen[cycle] = seen.get(cycle, 0) + 1
             label = cycle if args.cycles.count(cycle) == 1 else f"{cycle} {seen[cycle]}"
             if cycle == "changed":
@@ -455,7 +456,8 @@ def main() -> None:
                 changes.append(change)
                 log(f"{label}: {change}")
             for contender in contenders:
-                servers.command(cmd="stats")  # reset the counters
+                # reset the counters; both contenders of a cycle meet the same delays
+                servers.command(cmd="stats", round=number)
                 log(f"{label}: {contender}…")
                 if contender == "watchbot":
                     run = run_watchbot(cycle, config, work, deadline)

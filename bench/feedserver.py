@@ -5,7 +5,8 @@
 Standard library only, so any Python (the project's venv, reader's venv) can run it. One asyncio
 process serves every feed: each address 127.0.0.2, 127.0.0.3, … listens on its own free port,
 and every request is answered after a delay drawn from 50–250 ms (seeded per feed and per
-request number, so two clients polling the same feeds see the same delays). Most feeds send
+request number within a round that the controller sets, so two clients polling in the same
+round see the same delays). Most feeds send
 ETag and Last-Modified and answer a matching conditional GET with 304; about a fifth send no
 validators and always the whole body. Bodies are gzipped when the client accepts it.
 
@@ -19,8 +20,10 @@ reads one command a line on stdin and answers each with one line:
 
 - `{"cmd": "change", "fraction": 0.1, "items": 3}`: that fraction of the feeds gain new items
   (the oldest drop out, as a feed's window does) and get new validators;
-- `{"cmd": "stats"}`: counters since the last `stats` (requests per status, bytes, the server's
-  own CPU time, its lateness beyond the intended delay, peak concurrency) and reset them;
+- `{"cmd": "stats", "round": 1}`: counters since the last `stats` (requests per status, bytes,
+  the sum of the delays, the server's own CPU time, its lateness beyond the intended delay, peak
+  concurrency) and reset them; with `round`, the delays start over from that round's draw, so
+  two clients that each start with the same round meet the same delays;
 - `{"cmd": "stop"}`.
 
 The server stops by itself at `--deadline` seconds and when stdin closes (its parent is gone).
@@ -332,6 +335,7 @@ class Stats:
     cpu: float = field(default_factory=time.process_time)
     statuses: dict[int, int] = field(default_factory=dict)
     bytes_sent: int = 0
+    delays: float = 0.0
     late: list[float] = field(default_factory=list)
     in_flight: int = 0
     max_in_flight: int = 0
@@ -349,6 +353,7 @@ class Stats:
             "requests": sum(self.statuses.values()),
             "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
             "bytes": self.bytes_sent,
+            "delay_s": round(self.delays, 2),
             "late_ms_p50": pct(0.5),
             "late_ms_p99": pct(0.99),
             "late_ms_max": round(1000 * late[-1], 2) if late else 0.0,
@@ -366,6 +371,7 @@ class FeedServer:
         self.stats = Stats()
         self.open_per_host: dict[str, int] = {}
         self.changes = 0
+        self.round = 0
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         host = writer.get_extra_info("sockname")[0]
@@ -406,8 +412,9 @@ class FeedServer:
                 status, body, extra = 404, b"not found\n", {"Content-Type": "text/plain"}
             else:
                 feed.requests += 1
-                rng = random.Random(f"{self.seed}:delay:{feed.index}:{feed.requests}")
+                rng = random.Random(f"{self.seed}:delay:{self.round}:{feed.index}:{feed.requests}")
                 delay = rng.uniform(MIN_DELAY, MAX_DELAY)
+                self.stats.delays += delay
                 await asyncio.sleep(delay)
                 status, body, extra = self._answer(feed, headers)
             reason = {200: "OK", 304: "Not Modified", 404: "Not Found"}[status]
@@ -474,6 +481,10 @@ class FeedServer:
         if cmd.get("cmd") == "stats":
             report = self.stats.report(self.open_per_host)
             self.stats = Stats()
+            if "round" in cmd:
+                self.round = int(cmd["round"])
+                for feed in self.feeds:
+                    feed.requests = 0
             return report
         return {"error": f"unknown command {cmd!r}"}
 
