@@ -25,7 +25,6 @@ log = logging.getLogger("watchbot")
 
 RETRY_EVERY = timedelta(minutes=1)
 RELOAD_EVERY = timedelta(seconds=30)
-FETCH_THREADS = 4
 
 
 def _seconds(value: timedelta) -> float:
@@ -36,7 +35,9 @@ def build_scheduler(
     pipeline: Pipeline, reload_watchlists: Callable[[], None] | None = None
 ) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(
-        executors={"default": ThreadPoolExecutor(FETCH_THREADS)},
+        # as many threads as a cycle's fetch workers: a slow feed holds one thread (at most its
+        # timeout, the fetch's total deadline), never another feed's schedule
+        executors={"default": ThreadPoolExecutor(pipeline.config.fetch.workers)},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
         timezone="UTC",
     )
@@ -44,7 +45,12 @@ def build_scheduler(
     for feed in pipeline.config.feeds:
         scheduler.add_job(
             pipeline.poll_feed,
-            IntervalTrigger(seconds=_seconds(feed.interval), timezone="UTC"),
+            IntervalTrigger(
+                seconds=_seconds(feed.interval),
+                timezone="UTC",
+                # so that feeds with one interval do not all fire in the same second
+                jitter=max(1, int(_seconds(feed.interval) * pipeline.config.fetch.jitter)),
+            ),
             args=[feed],
             id=f"feed:{feed.name}",
             name=f"poll {feed.name}",
