@@ -99,6 +99,8 @@ def read_feed(
     base = base_url or _absolute(channel.get("link"))
     language = channel.get("language")
     stories = tuple(s for e in entries if (s := _story(name, e, language, base)) is not None)
+    if broken and not stories:
+        raise FeedError(name, f"not a valid RSS or Atom feed: {parsed['bozo_exception']}")
     warning = None
     if broken:
         warning = f"malformed XML ({parsed['bozo_exception']}); kept {len(stories)} item(s)"
@@ -196,7 +198,11 @@ def headline_from(text: str, limit: int = TITLE_FROM_TEXT) -> str:
 
 
 def _published(entry: Any) -> datetime | None:
-    parsed: time.struct_time | None = entry.get("published_parsed") or entry.get("updated_parsed")
+    # dict.get: feedparser's own get() maps a missing updated_parsed to published_parsed, with
+    # a DeprecationWarning
+    parsed: time.struct_time | None = dict.get(entry, "published_parsed") or dict.get(
+        entry, "updated_parsed"
+    )
     if not parsed:
         return None
     try:
