@@ -54,7 +54,7 @@ class DedupConfig:
 class FetchConfig:
     """How feeds are fetched: concurrency, size caps, back-off (config `fetch:`)."""
 
-    workers: int = 16  # fetches in flight at once (measured: bench/README.md)
+    workers: int = 32  # fetches in flight at once (measured: bench/README.md)
     per_host: int = 2  # connections to one host at once
     max_size: int = 10 * 2**20  # bytes of body, as sent and as decompressed
     backoff_max: timedelta = timedelta(hours=6)  # longest wait after repeated failures

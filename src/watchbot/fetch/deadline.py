@@ -104,7 +104,8 @@ class DeadlineTransport(httpx.HTTPTransport):
     """`httpx.HTTPTransport` whose sockets respect `deadline()`."""
 
     def __init__(self, limits: httpx.Limits) -> None:
-        super().__init__(limits=limits)
+        # not super().__init__(): it would build a pool (and an SSL context, 0.1 s of CPU) only
+        # to be replaced; HTTPTransport's other methods need nothing but `_pool`
         self._pool = httpcore.ConnectionPool(
             ssl_context=httpx.create_ssl_context(),
             max_connections=limits.max_connections,

@@ -99,8 +99,6 @@ def read_feed(
     base = base_url or _absolute(channel.get("link"))
     language = channel.get("language")
     stories = tuple(s for e in entries if (s := _story(name, e, language, base)) is not None)
-    if broken and not stories:
-        raise FeedError(name, f"not a valid RSS or Atom feed: {parsed['bozo_exception']}")
     warning = None
     if broken:
         warning = f"malformed XML ({parsed['bozo_exception']}); kept {len(stories)} item(s)"
