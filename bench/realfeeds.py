@@ -41,6 +41,7 @@ import feedparser
 
 from watchbot.config import load_config
 from watchbot.fetch import fetch_feed, item_keys
+from watchbot.fetch.dates import parse_romance_date
 from watchbot.notify import ConsoleSink, Outbox
 from watchbot.pipeline import Pipeline, utc_now
 from watchbot.store import SqliteStore
@@ -110,8 +111,22 @@ def text_checks(
     return found
 
 
+@contextlib.contextmanager
+def plain_feedparser() -> Any:
+    """feedparser as it comes: without the date handler watchbot registers in it."""
+    handlers = feedparser.datetimes._date_handlers
+    ours = [h for h in handlers if h is parse_romance_date]
+    for h in ours:
+        handlers.remove(h)
+    try:
+        yield
+    finally:
+        handlers[:0] = ours
+
+
 def plain_checks(data: bytes) -> tuple[int, Counter[str]]:
-    parsed: Any = feedparser.parse(io.BytesIO(data))
+    with plain_feedparser():
+        parsed: Any = feedparser.parse(io.BytesIO(data))
     found: Counter[str] = Counter()
     for e in parsed.entries:
         title = strip_html(e.get("title") or "")

@@ -51,7 +51,8 @@ def feeds(config_file: Path | None, as_json: bool) -> None:
             pending = counts.get("pending", 0)
             click.echo(
                 f"alerts: {counts.get('sent', 0)} sent, {pending} pending, "
-                f"{counts.get('related', 0)} related recorded; {counts.get('items', 0)} items stored"
+                f"{counts.get('related', 0)} related recorded; "
+                f"{counts.get('items', 0)} items stored"
             )
             if pending and pending_error:
                 click.echo(f"last delivery error: {pending_error}")
