@@ -8,8 +8,10 @@ request use ``wait_for_requests()``/``wait_for_messages()`` (a Condition), never
 FeedServer imitates a publisher's web server:
     static bodies per path, a quoted content-hash ETag, Last-Modified, conditional GET (304 on a
     matching If-None-Match, or on an If-Modified-Since equal to Last-Modified when the request has
-    no If-None-Match), gzip when the request accepts it, redirects, injected errors, a path that
-    never answers (timeouts), and 404 for anything unknown.
+    no If-None-Match), gzip when the request accepts it, redirects, injected errors (with extra
+    headers such as Retry-After), a path that never answers (timeouts), one that drips its body
+    a byte at a time (``drip``), exact bytes and headers (``raw``: gzip bombs, wrong charsets),
+    and 404 for anything unknown.
     It does not: compare If-Modified-Since as dates (only exact string equality), do ranges,
     chunked uploads, keep-alive (it speaks HTTP/1.0: one request per connection) or TLS.
 
@@ -88,6 +90,7 @@ class _Handler(BaseHTTPRequestHandler):
         app = self.server.app
         with app._cond:
             app._active += 1
+            app.peak_active = max(app.peak_active, app._active)
         try:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
@@ -133,6 +136,7 @@ class _LocalServer:
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
         self._active = 0
+        self.peak_active = 0  # most requests handled at once (for concurrency limits)
         self._stopping = threading.Event()
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -183,7 +187,7 @@ class _LocalServer:
 
 @dataclass
 class _Route:
-    kind: str  # "body" | "redirect" | "fail" | "hang"
+    kind: str  # "body" | "redirect" | "fail" | "hang" | "raw" | "drip"
     body: bytes = b""
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
@@ -227,10 +231,30 @@ class FeedServer(_LocalServer):
         with self._lock:
             self._routes[path] = _Route("redirect", status=status, headers={"Location": location})
 
-    def fail(self, path: str, status: int = 500, body: str = "oops") -> None:
+    def fail(
+        self,
+        path: str,
+        status: int = 500,
+        body: str = "oops",
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        """Answer ``path`` with ``status`` (plus ``headers``, e.g. Retry-After)."""
         with self._lock:
-            route = _Route("fail", body.encode("utf-8"), status, {"Content-Type": "text/plain"})
-            self._routes[path] = route
+            extra = {"Content-Type": "text/plain", **(headers or {})}
+            self._routes[path] = _Route("fail", body.encode("utf-8"), status, extra)
+
+    def raw(self, path: str, body: bytes, headers: dict[str, str], status: int = 200) -> None:
+        """Answer ``path`` with exactly these bytes and headers: no gzip, no validators (for
+        pre-compressed bodies, bombs, wrong charsets, a missing Content-Type)."""
+        with self._lock:
+            self._routes[path] = _Route("raw", body, status, dict(headers))
+
+    def drip(self, path: str, body: bytes, every: float = 1.0) -> None:
+        """Answer ``path`` with headers at once, then ``body`` one byte every ``every`` seconds
+        (until stop())."""
+        headers = {"Content-Type": "application/rss+xml", "X-Drip-Every": str(every)}
+        with self._lock:
+            self._routes[path] = _Route("drip", body, 200, headers)
 
     def hang(self, path: str) -> None:
         """Accept requests for ``path`` and never answer them (until stop())."""
@@ -265,6 +289,8 @@ class FeedServer(_LocalServer):
         elif route.kind == "hang":
             self._stopping.wait(MAX_BLOCK_SECONDS)
             h.close_connection = True  # no answer at all, only the closed socket
+        elif route.kind == "drip":
+            self._drip(h, route)
         elif route.kind != "body":
             h.send(route.status, route.body, route.headers)
         elif route.status == 200 and _not_modified(route, headers):
@@ -282,6 +308,23 @@ class FeedServer(_LocalServer):
                 data = gzip.compress(data, mtime=0)
                 out["Content-Encoding"] = "gzip"
             h.send(route.status, data, out)
+
+    def _drip(self, h: _Handler, route: _Route) -> None:
+        every = float(route.headers["X-Drip-Every"])
+        try:
+            h.send_response(200)
+            h.send_header("Content-Type", route.headers["Content-Type"])
+            h.send_header("Content-Length", str(len(route.body)))
+            h.end_headers()
+            h.wfile.flush()
+            for i in range(len(route.body)):
+                if self._stopping.wait(every):
+                    break
+                h.wfile.write(route.body[i : i + 1])
+                h.wfile.flush()
+        except (ConnectionError, TimeoutError):
+            pass
+        h.close_connection = True
 
 
 def _not_modified(route: _Route, headers: dict[str, str]) -> bool:

@@ -221,3 +221,26 @@ def test_story_json_keeps_non_ascii_readable() -> None:
 )
 def test_verdicts_json_round_trip(verdicts: tuple[WatchlistVerdict, ...]) -> None:
     assert verdicts_from_json(verdicts_to_json(verdicts)) == verdicts
+
+
+def test_a_version_1_database_gains_the_feed_health_columns(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    conn.executescript(MIGRATIONS[0])
+    conn.execute(
+        "INSERT INTO feeds (name, url, etag, polls) VALUES ('Wire', 'https://w/rss', '\"e\"', 3)"
+    )
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    store = SqliteStore.open(path)
+    state = store.feed_state("Wire")
+    store.close()
+    assert state is not None
+    assert (state.etag, state.polls, state.error_count, state.disabled, state.status) == (
+        '"e"',
+        3,
+        0,
+        None,
+        "ok",
+    )

@@ -128,14 +128,15 @@ class Metrics:
         self,
         feed: str,
         *,
-        seconds: float,
+        seconds: float | None,
         error: str | None = None,
         new_items: int = 0,
         alerts: int = 0,
         related: int = 0,
     ) -> None:
         self._polls.labels(feed, "failed" if error else "ok").inc()
-        self._fetch.observe(seconds)
+        if seconds is not None:  # unknown when fetches overlap (a poll's concurrent cycle)
+            self._fetch.observe(seconds)
         self._items.labels(feed).inc(new_items)
         self._matched.inc(alerts)
         self._related.inc(related)

@@ -56,6 +56,17 @@ class HealthConfig:
 
 
 @dataclass(frozen=True)
+class FetchConfig:
+    """How feeds are fetched: concurrency, size caps, back-off (config `fetch:`)."""
+
+    workers: int = 32  # fetches in flight at once (measured: bench/README.md)
+    per_host: int = 2  # connections to one host at once
+    max_size: int = 10 * 2**20  # bytes of body, as sent and as decompressed
+    backoff_max: timedelta = timedelta(hours=6)  # longest wait after repeated failures
+    jitter: float = 0.1  # intervals and back-offs are stretched by up to this fraction
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path  # the config file itself; relative paths in it are relative to its folder
     database: Path
@@ -64,6 +75,7 @@ class Config:
     slack: SlackConfig
     dedup: DedupConfig
     health: HealthConfig = HealthConfig()
+    fetch: FetchConfig = FetchConfig()
 
 
 # --- watchlists ----------------------------------------------------------------------------------
@@ -174,7 +186,8 @@ class Story:
 
 @dataclass(frozen=True)
 class FetchResult:
-    """What one fetch of a feed produced (fetch → pipeline). `stories` is empty on 304."""
+    """What one fetch of a feed produced (fetch → pipeline). `stories` is empty on 304 and when
+    the body is byte for byte the last one (`unchanged`: not parsed again)."""
 
     stories: tuple[Story, ...]
     etag: str | None = None
@@ -182,6 +195,9 @@ class FetchResult:
     not_modified: bool = False
     final_url: str | None = None  # where a permanent redirect led, to be remembered
     permanent_redirect: bool = False
+    warning: str | None = None  # the feed is degraded (e.g. malformed XML): items kept, said why
+    body_hash: str | None = None  # of the body as received, to skip an identical one next time
+    unchanged: bool = False  # the body hashed as the last one: not parsed
 
 
 # --- matching ------------------------------------------------------------------------------------
@@ -277,6 +293,20 @@ class FeedState:
     next_due: datetime | None
     items_seen: int
     polls: int
+    error_count: int = 0  # failed polls in a row (0 after a success)
+    warning: str | None = None  # why the last successful poll was degraded
+    body_hash: str | None = None
+    disabled: str | None = None  # why the feed is no longer polled (410 Gone)
+    throttled: bool = False  # the last failure was the server asking us to wait (429/503)
+
+    @property
+    def status(self) -> str:
+        """ok, degraded, failing, backing off or disabled (`watchbot feeds`)."""
+        if self.disabled:
+            return "disabled"
+        if self.error_count:
+            return "backing off" if self.throttled else "failing"
+        return "degraded" if self.warning else "ok"
 
 
 @dataclass(frozen=True)
@@ -293,6 +323,10 @@ class FeedUpdate:
     last_modified: str | None = None
     moved_to: str | None = None  # where a permanent redirect led
     new_items: int = 0
+    warning: str | None = None  # a successful poll that kept what it could (degraded)
+    body_hash: str | None = None  # None keeps the one stored (a 304 or an identical body)
+    throttled: bool = False  # with `error`: the server asked us to wait (429/503 Retry-After)
+    disabled: bool = False  # with `error`: stop polling this feed (410 Gone)
 
 
 @dataclass(frozen=True)
@@ -305,6 +339,16 @@ class ItemIntent:
     seen_at: datetime
     alertable: bool  # False when too old (max_age) to alert
     alerts: tuple[AlertIntent, ...] = ()
+
+
+@dataclass(frozen=True)
+class KnownItem:
+    """A recorded item found by one of its keys (store → pipeline), to tell whether a new entry
+    is that item or a distinct entry of the same feed sharing its link."""
+
+    feed: str  # the feed it was first recorded from
+    url: str | None  # its link as written
+    keys: frozenset[str]
 
 
 @dataclass(frozen=True)

@@ -36,12 +36,15 @@ log = logging.getLogger("watchbot")
 RETRY_EVERY = timedelta(minutes=1)
 RELOAD_EVERY = timedelta(seconds=30)
 STOP_GRACE = 5.0  # seconds given to in-flight work after SIGTERM (systemd waits longer)
-FETCH_THREADS = 4
 NO_FEEDS_HEARTBEAT = timedelta(minutes=10)
 
 
-def _trigger(every: timedelta) -> IntervalTrigger:
-    return IntervalTrigger(seconds=every.total_seconds(), timezone="UTC")
+def _trigger(every: timedelta, jitter: float = 0.0) -> IntervalTrigger:
+    """Every `every`, stretched by up to `jitter` of it (so that feeds with one interval do
+    not all fire in the same second)."""
+    seconds = every.total_seconds()
+    spread = max(1, int(seconds * jitter)) if jitter else None
+    return IntervalTrigger(seconds=seconds, timezone="UTC", jitter=spread)
 
 
 def heartbeat_every(feeds: Sequence[FeedConfig]) -> timedelta:
@@ -100,7 +103,7 @@ class Jobs:
     def add_feed(self, feed: FeedConfig, *, now: bool = True) -> None:
         self.scheduler.add_job(
             self.wrap(self.pipeline.poll_feed),
-            _trigger(feed.interval),
+            _trigger(feed.interval, self.pipeline.config.fetch.jitter),
             args=[feed],
             id=f"feed:{feed.name}",
             name=f"poll {feed.name}",
@@ -154,7 +157,9 @@ def build_scheduler(
     stop: threading.Event | None = None,
 ) -> tuple[BackgroundScheduler, Jobs]:
     scheduler = BackgroundScheduler(
-        executors={"default": ThreadPoolExecutor(FETCH_THREADS)},
+        # as many threads as a cycle's fetch workers: a slow feed holds one thread (at most its
+        # timeout, the fetch's total deadline), never another feed's schedule
+        executors={"default": ThreadPoolExecutor(pipeline.config.fetch.workers)},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
         timezone="UTC",
     )

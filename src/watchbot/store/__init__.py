@@ -25,7 +25,9 @@ class StateStore(Protocol):
     def feed_state(self, name: str) -> models.FeedState | None: ...
     def feed_states(self) -> dict[str, models.FeedState]: ...
     def record_feed_update(self, update: models.FeedUpdate) -> None:
-        """Record one poll of a feed: its validators and counts, or its error."""
+        """Record one poll of a feed: its validators, counts and warning, or its error (which
+        counts the failures in a row, and with `disabled` stops the feed). A new configured url
+        resets validators, redirect, body hash and a disabled mark."""
         ...
 
     # items (pipeline, backtest)
@@ -35,6 +37,10 @@ class StateStore(Protocol):
 
     def add_keys(self, known: str, keys: Sequence[str]) -> None:
         """Attach more identity keys to the item that has the key `known`."""
+        ...
+
+    def item_of_key(self, key: str) -> models.KnownItem | None:
+        """The recorded item that has the key `key` (its feed, link and every key), or None."""
         ...
 
     def record_item(self, item: models.ItemIntent) -> list[int | None]:

@@ -24,6 +24,7 @@ from watchbot.models import (
     FeedState,
     FeedUpdate,
     ItemIntent,
+    KnownItem,
     PendingAlert,
     PostedStory,
     StoredStory,
@@ -169,10 +170,12 @@ class SqliteStore:
 
     def _ensure_feed(self, conn: sqlite3.Connection, name: str, url: str) -> None:
         conn.execute("INSERT OR IGNORE INTO feeds (name, url) VALUES (?, ?)", (name, url))
-        # a new url in the config wins over a redirect remembered for the old one
+        # a new url in the config wins over a redirect remembered for the old one, and gives a
+        # feed disabled by a 410 another chance
         conn.execute(
-            "UPDATE feeds SET url = ?, moved_to = NULL, etag = NULL, last_modified = NULL "
-            "WHERE name = ? AND url != ?",
+            "UPDATE feeds SET url = ?, moved_to = NULL, etag = NULL, last_modified = NULL,"
+            " body_hash = NULL, disabled = NULL, error_count = 0, throttled = 0"
+            " WHERE name = ? AND url != ?",
             (url, name, url),
         )
 
@@ -184,14 +187,24 @@ class SqliteStore:
             if update.error is not None:
                 conn.execute(
                     "UPDATE feeds SET last_attempt = ?, last_error = ?, last_error_at = ?,"
-                    " next_due = ? WHERE name = ?",
-                    (now, update.error, now, due, update.name),
+                    " next_due = ?, error_count = error_count + 1, throttled = ?,"
+                    " disabled = ? WHERE name = ?",
+                    (
+                        now,
+                        update.error,
+                        now,
+                        due,
+                        int(update.throttled),
+                        update.error if update.disabled else None,
+                        update.name,
+                    ),
                 )
                 return
             conn.execute(
                 "UPDATE feeds SET etag = ?, last_modified = ?, last_attempt = ?, last_success = ?,"
                 " next_due = ?, items_seen = items_seen + ?, polls = polls + 1,"
-                " moved_to = COALESCE(?, moved_to) WHERE name = ?",
+                " moved_to = COALESCE(?, moved_to), error_count = 0, throttled = 0,"
+                " warning = ?, body_hash = COALESCE(?, body_hash) WHERE name = ?",
                 (
                     update.etag,
                     update.last_modified,
@@ -200,6 +213,8 @@ class SqliteStore:
                     due,
                     update.new_items,
                     update.moved_to,
+                    update.warning,
+                    update.body_hash,
                     update.name,
                 ),
             )
@@ -227,6 +242,21 @@ class SqliteStore:
                     "INSERT OR IGNORE INTO item_keys (key, item_id) VALUES (?, ?)",
                     [(k, row[0]) for k in keys],
                 )
+
+    def item_of_key(self, key: str) -> KnownItem | None:
+        """The recorded item that has `key`: its feed, link as written and every key."""
+        with self._lock:
+            row = self.conn.execute(
+                "SELECT items.id, items.feed, items.url FROM item_keys"
+                " JOIN items ON items.id = item_keys.item_id WHERE item_keys.key = ?",
+                (key,),
+            ).fetchone()
+            if row is None:
+                return None
+            keys = self.conn.execute(
+                "SELECT key FROM item_keys WHERE item_id = ?", (row["id"],)
+            ).fetchall()
+        return KnownItem(row["feed"], row["url"], frozenset(k[0] for k in keys))
 
     def record_item(self, item: ItemIntent) -> list[int | None]:
         """Record a new item and the alerts it causes, atomically. Returns the alerts' ids, in
@@ -510,4 +540,5 @@ def _feed_state(row: sqlite3.Row) -> FeedState:
     data: dict[str, Any] = dict(row)
     for key in ("last_attempt", "last_success", "last_error_at", "next_due"):
         data[key] = parse_dt(data[key])
+    data["throttled"] = bool(data["throttled"])
     return FeedState(**data)
