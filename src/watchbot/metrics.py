@@ -55,7 +55,18 @@ class Metrics:
     ) -> None:
         self.registry = registry or CollectorRegistry()
         self.clock = clock
-        r = self.registry
+        self._register(self.registry)
+        self._lock = threading.Lock()
+        self._totals = dict.fromkeys(TOTALS, 0)
+        self._started = clock()
+        self._last_good_poll: datetime | None = None
+        self._last_poll_error: str | None = None
+        self._failing_since: datetime | None = None
+        self._delivery_error: str | None = None
+        self._pending_count = 0
+
+    def _register(self, r: CollectorRegistry) -> None:
+        """The metrics `/metrics` serves, in registry `r`."""
         self._polls = Counter(
             "watchbot_feed_polls",
             "Feed polls, by feed and outcome (ok, failed).",
@@ -113,14 +124,6 @@ class Metrics:
             "When a feed was last polled successfully (Unix time).",
             registry=r,
         )
-        self._lock = threading.Lock()
-        self._totals = dict.fromkeys(TOTALS, 0)
-        self._started = clock()
-        self._last_good_poll: datetime | None = None
-        self._last_poll_error: str | None = None
-        self._failing_since: datetime | None = None
-        self._delivery_error: str | None = None
-        self._pending_count = 0
 
     # --- what callers report ----------------------------------------------------------------
 
