@@ -11,50 +11,36 @@ after a crash either both are there (and the pending alerts are delivered next c
 from __future__ import annotations
 
 import sqlite3
-import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from watchbot.errors import StoreError
 from watchbot.models import (
-    AlertStatus,
     FeedState,
     FeedUpdate,
     ItemIntent,
     KnownItem,
-    PendingAlert,
-    PostedStory,
     StoredStory,
     Story,
 )
+from watchbot.store.alerts import AlertTables
 from watchbot.store.codec import (
     iso,
     parse_dt,
-    story_from_json,
     story_to_json,
-    verdicts_from_json,
     verdicts_to_json,
 )
 from watchbot.store.diagnose import explain, probe
-from watchbot.store.schema import MIGRATIONS
 
 OPEN_WAIT = 5.0  # seconds to wait for another program's lock when opening, before saying so
 BUSY_TIMEOUT_MS = 30_000  # then, for each statement: the daemon's own transactions are short
 
 
-class SqliteStore:
-    """The project's SQLite database. Methods are thread-safe."""
-
-    def __init__(self, conn: sqlite3.Connection, path: Path | None) -> None:
-        self.conn = conn
-        self.path = path
-        self._lock = threading.RLock()
-        conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA foreign_keys = ON")
-        self._migrate()
+class SqliteStore(AlertTables):
+    """The project's SQLite database: feeds, items, retention here; alerts in `AlertTables`,
+    the connection, schema and transactions in `Connection`. Methods are thread-safe."""
 
     @classmethod
     def open(cls, path: Path, *, writable: bool = True) -> SqliteStore:
@@ -104,57 +90,6 @@ class SqliteStore:
                 memory.close()
                 raise
         return cls(memory, None)
-
-    def close(self) -> None:
-        with self._lock:
-            self.conn.close()
-
-    # --- schema ----------------------------------------------------------------------------------
-
-    def _migrate(self) -> None:
-        with self._guard():
-            version = self.conn.execute("PRAGMA user_version").fetchone()[0]
-            if version > len(MIGRATIONS):
-                raise StoreError(
-                    f"database {self.path} has schema version {version}, newer than this "
-                    f"watchbot knows ({len(MIGRATIONS)}); upgrade watchbot"
-                )
-            for number in range(version, len(MIGRATIONS)):
-                # one script, one transaction: a migration is applied whole or not at all
-                self.conn.executescript(
-                    f"BEGIN IMMEDIATE; {MIGRATIONS[number]};"
-                    f" PRAGMA user_version = {number + 1}; COMMIT;"
-                )
-
-    @property
-    def schema_version(self) -> int:
-        with self._guard():
-            return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
-
-    @contextmanager
-    def _guard(self) -> Iterator[None]:
-        """The connection's lock, with SQLite's errors about the file (damaged, read-only,
-        locked, disk full) turned into StoreError; errors in our own SQL pass through."""
-        with self._lock:
-            try:
-                yield
-            except sqlite3.OperationalError as e:
-                raise explain(self.path, e) from e
-            except sqlite3.DatabaseError as e:
-                if type(e) is not sqlite3.DatabaseError:
-                    raise
-                raise explain(self.path, e) from e
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._guard():
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self.conn
-            except BaseException:
-                self.conn.execute("ROLLBACK")
-                raise
-            self.conn.execute("COMMIT")
 
     # --- feeds -----------------------------------------------------------------------------------
 
@@ -330,189 +265,6 @@ class SqliteStore:
                 alerted=bool(row["alerted"]),
             )
 
-    # --- alerts ----------------------------------------------------------------------------------
-
-    def _alert(self, row: sqlite3.Row) -> PendingAlert:
-        return PendingAlert(
-            id=row["id"],
-            story_key=row["story_key"],
-            channel=row["channel"],
-            status=AlertStatus(row["status"]),
-            parent_id=row["parent_id"],
-            story=story_from_json(row["story"]),
-            verdicts=verdicts_from_json(row["verdicts"]),
-            created=parse_dt(row["created"]) or datetime.now(UTC),
-            attempts=row["attempts"],
-            ts=row["ts"],
-            last_error=row["last_error"],
-        )
-
-    _ALERT_SELECT = "SELECT a.* FROM alerts a"
-
-    def pending_alerts(self, include_printed: bool = False) -> list[PendingAlert]:
-        """Alerts recorded but not yet delivered (with `include_printed`, also those only shown
-        on stdout, which Slack is still owed), oldest first (parents before their replies)."""
-        statuses = ("pending", "printed") if include_printed else ("pending",)
-        with self._guard():
-            rows = self.conn.execute(
-                f"{self._ALERT_SELECT} WHERE a.status IN ({','.join('?' * len(statuses))})"
-                " ORDER BY a.id",
-                statuses,
-            ).fetchall()
-        return [self._alert(r) for r in rows]
-
-    def alerts_with_status(self, status: AlertStatus) -> list[PendingAlert]:
-        """Every alert in `status`, oldest first (e.g. the failed ones, for `watchbot alerts`)."""
-        with self._guard():
-            rows = self.conn.execute(
-                f"{self._ALERT_SELECT} WHERE a.status = ? ORDER BY a.id", (str(status),)
-            ).fetchall()
-        return [self._alert(r) for r in rows]
-
-    def retry_failed(self, ids: Sequence[int] | None = None) -> list[int]:
-        """Put failed alerts back to pending: those in `ids` (every failed one when None) and
-        the failed replies in their threads. Returns the ids put back, in order."""
-        with self._transaction() as conn:
-            if ids is None:
-                rows = conn.execute("SELECT id FROM alerts WHERE status = 'failed'").fetchall()
-            else:
-                marks = ",".join("?" * len(ids)) or "NULL"
-                rows = conn.execute(
-                    f"SELECT id FROM alerts WHERE status = 'failed' AND (id IN ({marks})"
-                    f" OR parent_id IN ({marks}))",
-                    (*ids, *ids),
-                ).fetchall()
-            chosen = sorted(row[0] for row in rows)
-            conn.executemany(
-                "UPDATE alerts SET status = 'pending', last_error = NULL WHERE id = ?",
-                [(i,) for i in chosen],
-            )
-        return chosen
-
-    def record_posted(self, posts: Sequence[PostedStory], now: datetime) -> int:
-        """Record stories found in the channels' history as seen and alerted (after the
-        database was lost or emptied): a story whose primary key is among them is never
-        alerted again. Returns how many were new to the database."""
-        added = 0
-        with self._transaction() as conn:
-            for post in posts:
-                known = conn.execute(
-                    "SELECT 1 FROM item_keys WHERE key = ?", (post.story_key,)
-                ).fetchone()
-                if known:
-                    continue
-                cur = conn.execute(
-                    "INSERT INTO items (feed, story_key, title, text, url, published, language,"
-                    " seen_at, alertable) VALUES (?, ?, ?, '', NULL, NULL, NULL, ?, 0)",
-                    (f"slack:{post.channel}", post.story_key, f"posted at {post.ts}", iso(now)),
-                )
-                conn.execute(
-                    "INSERT INTO item_keys (key, item_id) VALUES (?, ?)",
-                    (post.story_key, cur.lastrowid),
-                )
-                added += 1
-        return added
-
-    def alert(self, alert_id: int) -> PendingAlert | None:
-        with self._guard():
-            row = self.conn.execute(f"{self._ALERT_SELECT} WHERE a.id = ?", (alert_id,)).fetchone()
-        return self._alert(row) if row else None
-
-    def alerts(self) -> list[PendingAlert]:
-        with self._guard():
-            rows = self.conn.execute(f"{self._ALERT_SELECT} ORDER BY a.id").fetchall()
-        return [self._alert(r) for r in rows]
-
-    def mark_attempt(self, alert_id: int) -> None:
-        """Recorded before each post: an alert that is still pending with attempts > 0 may have
-        reached Slack without our hearing back, so the next try looks for it first."""
-        with self._transaction() as conn:
-            conn.execute("UPDATE alerts SET attempts = attempts + 1 WHERE id = ?", (alert_id,))
-
-    def mark_sent(self, alert_id: int, ts: str | None, now: datetime) -> None:
-        with self._transaction() as conn:
-            conn.execute(
-                "UPDATE alerts SET status = 'sent', ts = ?, sent_at = ?, last_error = NULL"
-                " WHERE id = ?",
-                (ts, iso(now), alert_id),
-            )
-
-    def mark_printed(self, alert_id: int) -> None:
-        """Shown on stdout: never sent, still owed to Slack. No attempt is left on it, so Slack
-        does not look for a post that was never made."""
-        with self._transaction() as conn:
-            conn.execute(
-                "UPDATE alerts SET status = 'printed', attempts = 0, last_error = NULL"
-                " WHERE id = ?",
-                (alert_id,),
-            )
-
-    def mark_status(self, alert_id: int, status: AlertStatus, error: str | None = None) -> None:
-        """E.g. `related` for a reply a webhook cannot thread: recorded, never posted."""
-        with self._transaction() as conn:
-            conn.execute(
-                "UPDATE alerts SET status = ?, last_error = ? WHERE id = ?",
-                (status, error, alert_id),
-            )
-
-    def mark_attempt_failed(self, alert_id: int, error: str) -> None:
-        """A delivery attempt failed; the alert stays pending for the next cycle."""
-        with self._transaction() as conn:
-            conn.execute("UPDATE alerts SET last_error = ? WHERE id = ?", (error, alert_id))
-
-    def window_alerts(self, channel: str, since: datetime) -> list[tuple[int, bytes, datetime]]:
-        """(id, same-story payload, created) of top-level alerts in `channel` since `since`."""
-        with self._guard():
-            rows = self.conn.execute(
-                "SELECT id, signature, created FROM alerts WHERE channel = ? AND created >= ?"
-                " AND parent_id IS NULL AND signature IS NOT NULL ORDER BY id",
-                (channel, iso(since)),
-            ).fetchall()
-        return [(r[0], _payload(r[1]), parse_dt(r[2]) or since) for r in rows]
-
-    def thread_feeds(self, alert_id: int) -> set[str]:
-        """The outlets already in an alert's thread: its own and those of its related reports."""
-        with self._guard():
-            rows = self.conn.execute(
-                "SELECT items.feed FROM alerts JOIN items ON items.id = alerts.item_id"
-                " WHERE alerts.id = ? OR alerts.parent_id = ?",
-                (alert_id, alert_id),
-            ).fetchall()
-        return {row[0] for row in rows}
-
-    def pending_error(self) -> str | None:
-        """The latest delivery error of an alert still pending, for `watchbot feeds`."""
-        with self._guard():
-            row = self.conn.execute(
-                "SELECT last_error FROM alerts WHERE status IN ('pending', 'printed')"
-                " AND last_error IS NOT NULL"
-                " ORDER BY id DESC LIMIT 1"
-            ).fetchone()
-        return row[0] if row else None
-
-    def counts(self) -> dict[str, int]:
-        with self._guard():
-            rows = self.conn.execute(
-                "SELECT status, COUNT(*) FROM alerts GROUP BY status"
-            ).fetchall()
-            items = self.conn.execute("SELECT COUNT(*) FROM items").fetchone()[0]
-        out = {row[0]: row[1] for row in rows}
-        out["items"] = items
-        return out
-
-    def channel_id(self, name: str) -> str | None:
-        with self._guard():
-            row = self.conn.execute("SELECT id FROM channels WHERE name = ?", (name,)).fetchone()
-        return row[0] if row else None
-
-    def remember_channel(self, name: str, channel_id: str) -> None:
-        with self._transaction() as conn:
-            conn.execute(
-                "INSERT INTO channels (name, id) VALUES (?, ?)"
-                " ON CONFLICT (name) DO UPDATE SET id = excluded.id",
-                (name, channel_id),
-            )
-
     # --- retention -------------------------------------------------------------------------------
 
     def prune(self, before: datetime) -> tuple[int, int]:
@@ -529,11 +281,6 @@ class SqliteStore:
                 (iso(before),),
             ).rowcount
         return items, alerts
-
-
-def _payload(value: str | bytes) -> bytes:
-    # stored as TEXT by versions before the payload was opaque; as BLOB since
-    return value.encode("utf-8") if isinstance(value, str) else bytes(value)
 
 
 def _feed_state(row: sqlite3.Row) -> FeedState:
