@@ -14,8 +14,10 @@ import pytest
 
 from factories import STORE_NOW as NOW
 from factories import VERDICTS, keys_of, make_story, new_alert
+from factories import only_id as alert_id
+from factories import record_story as record
 from watchbot.errors import LockedError, WatchbotError
-from watchbot.models import AlertIntent, ItemIntent, Story, WatchlistVerdict
+from watchbot.models import Story, WatchlistVerdict
 from watchbot.store import RunLock, SqliteStore
 from watchbot.store.codec import (
     story_from_json,
@@ -36,18 +38,6 @@ def store(db_path: Path) -> Iterator[SqliteStore]:
     opened = SqliteStore.open(db_path)
     yield opened
     opened.close()
-
-
-def record(
-    store: SqliteStore, n: int, *alerts: AlertIntent, now: datetime = NOW
-) -> list[int | None]:
-    return store.record_item(ItemIntent(make_story(n), keys_of(n), now, True, alerts))
-
-
-def alert_id(ids: list[int | None]) -> int:
-    (only,) = ids
-    assert only is not None
-    return only
 
 
 def test_created_on_first_open_with_wal(db_path: Path, store: SqliteStore) -> None:

@@ -11,7 +11,9 @@ import pytest
 
 from factories import STORE_NOW as NOW
 from factories import VERDICTS, keys_of, make_story, new_alert
-from watchbot.models import AlertIntent, AlertStatus, FeedUpdate, ItemIntent
+from factories import only_id as alert_id
+from factories import record_story as record
+from watchbot.models import AlertStatus, FeedUpdate, ItemIntent
 from watchbot.store import SqliteStore, StateStore
 
 BACKENDS: list[Callable[[Path], StateStore]] = [SqliteStore.open]
@@ -22,18 +24,6 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StateStore
     opened = request.param(tmp_path / "var" / "watchbot.db")
     yield opened
     opened.close()
-
-
-def record(
-    store: StateStore, n: int, *alerts: AlertIntent, now: datetime = NOW
-) -> list[int | None]:
-    return store.record_item(ItemIntent(make_story(n), keys_of(n), now, True, alerts))
-
-
-def alert_id(ids: list[int | None]) -> int:
-    (only,) = ids
-    assert only is not None
-    return only
 
 
 URL = "https://wire.example/rss"
