@@ -292,7 +292,8 @@ class Outbox:
             self.store.mark_attempt(alert.id)  # from here on, it may have been posted
         started = time.monotonic()
         ts = self.sink.post(notice, maybe_posted=maybe_posted, since=alert.created)
-        self.metrics.alert_sent(alert, time.monotonic() - started)
+        if self.sink.delivered_status is AlertStatus.SENT:  # printed alerts are not sent
+            self.metrics.alert_sent(alert, time.monotonic() - started)
         return ts
 
     def _delivered(
