@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape
 
-from watchbot.models import AlertIntent, Hit, Story, WatchlistVerdict
+from watchbot.models import AlertIntent, Hit, ItemIntent, Story, WatchlistVerdict
 
 WATCHLIST = """
 name: desk
@@ -161,3 +162,20 @@ def new_alert(
         payload=payload or (b'{"v": 1}' if parent_id is None else None),
         parent_id=parent_id,
     )
+
+
+def record_story(
+    store: Any, n: int, *alerts: AlertIntent, now: datetime = STORE_NOW
+) -> list[int | None]:
+    """Record story `n` (see `make_story`) with `alerts` in any StateStore; the alerts' ids."""
+    ids: list[int | None] = store.record_item(
+        ItemIntent(make_story(n), keys_of(n), now, True, alerts)
+    )
+    return ids
+
+
+def only_id(ids: list[int | None]) -> int:
+    """The one alert id of a `record_story` call that recorded one alert."""
+    (only,) = ids
+    assert only is not None
+    return only

@@ -8,8 +8,10 @@ request use ``wait_for_requests()``/``wait_for_messages()`` (a Condition), never
 FeedServer imitates a publisher's web server:
     static bodies per path, a quoted content-hash ETag, Last-Modified, conditional GET (304 on a
     matching If-None-Match, or on an If-Modified-Since equal to Last-Modified when the request has
-    no If-None-Match), gzip when the request accepts it, redirects, injected errors, a path that
-    never answers (timeouts), and 404 for anything unknown.
+    no If-None-Match), gzip when the request accepts it, redirects, injected errors (with extra
+    headers such as Retry-After), a path that never answers (timeouts), one that drips its body
+    a byte at a time (``drip``), exact bytes and headers (``raw``: gzip bombs, wrong charsets),
+    and 404 for anything unknown.
     It does not: compare If-Modified-Since as dates (only exact string equality), do ranges,
     chunked uploads, keep-alive (it speaks HTTP/1.0: one request per connection) or TLS.
 
@@ -23,10 +25,18 @@ SlackServer imitates the slice of Slack the bot uses, closely enough for the rea
     client mid-request).
     Channels are named as the client wrote them (``#news-alerts``) and get a stable Slack-like id
     (``C`` + hex): ``chat.postMessage`` accepts either and answers the id, ``conversations.list``
-    lists every channel posted to (plus ``known_channels``), and ``conversations.history`` /
-    ``.replies`` take the id only, as Slack does. Messages are recorded under the name.
-    It does not: check scopes or membership,
-    render mrkdwn, unfurl, edit or delete, rate-limit by itself, or accept file uploads.
+    lists every channel posted to (plus ``known_channels``), ``conversations.info`` describes one
+    (``is_member``, ``is_archived``), and ``conversations.history`` / ``.replies`` take the id
+    only, as Slack does. Messages are recorded under the name.
+    Like Slack it refuses, with ``"ok": false``: blocks over Block Kit's limits (more than 50
+    blocks, section text over 3,000 characters, a header over 150, more than 10 fields or context
+    elements) with ``invalid_blocks``, text over 40,000 characters with ``msg_too_long``, a post
+    to a channel in ``non_member_channels`` (``not_in_channel``) or ``archived_channels``
+    (``is_archived``), and a call whose scope is missing from ``scopes`` (``missing_scope``);
+    every API answer carries the granted scopes in ``X-OAuth-Scopes``. Faults can be limited to
+    one channel (``fail_next(..., channel=...)``, ``refuse_next``).
+    It does not: render mrkdwn, unfurl, edit or delete, rate-limit by itself, or accept file
+    uploads.
 """
 
 from __future__ import annotations
@@ -80,6 +90,7 @@ class _Handler(BaseHTTPRequestHandler):
         app = self.server.app
         with app._cond:
             app._active += 1
+            app.peak_active = max(app.peak_active, app._active)
         try:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
@@ -125,6 +136,7 @@ class _LocalServer:
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
         self._active = 0
+        self.peak_active = 0  # most requests handled at once (for concurrency limits)
         self._stopping = threading.Event()
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -175,7 +187,7 @@ class _LocalServer:
 
 @dataclass
 class _Route:
-    kind: str  # "body" | "redirect" | "fail" | "hang"
+    kind: str  # "body" | "redirect" | "fail" | "hang" | "raw" | "drip"
     body: bytes = b""
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
@@ -219,10 +231,30 @@ class FeedServer(_LocalServer):
         with self._lock:
             self._routes[path] = _Route("redirect", status=status, headers={"Location": location})
 
-    def fail(self, path: str, status: int = 500, body: str = "oops") -> None:
+    def fail(
+        self,
+        path: str,
+        status: int = 500,
+        body: str = "oops",
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        """Answer ``path`` with ``status`` (plus ``headers``, e.g. Retry-After)."""
         with self._lock:
-            route = _Route("fail", body.encode("utf-8"), status, {"Content-Type": "text/plain"})
-            self._routes[path] = route
+            extra = {"Content-Type": "text/plain", **(headers or {})}
+            self._routes[path] = _Route("fail", body.encode("utf-8"), status, extra)
+
+    def raw(self, path: str, body: bytes, headers: dict[str, str], status: int = 200) -> None:
+        """Answer ``path`` with exactly these bytes and headers: no gzip, no validators (for
+        pre-compressed bodies, bombs, wrong charsets, a missing Content-Type)."""
+        with self._lock:
+            self._routes[path] = _Route("raw", body, status, dict(headers))
+
+    def drip(self, path: str, body: bytes, every: float = 1.0) -> None:
+        """Answer ``path`` with headers at once, then ``body`` one byte every ``every`` seconds
+        (until stop())."""
+        headers = {"Content-Type": "application/rss+xml", "X-Drip-Every": str(every)}
+        with self._lock:
+            self._routes[path] = _Route("drip", body, 200, headers)
 
     def hang(self, path: str) -> None:
         """Accept requests for ``path`` and never answer them (until stop())."""
@@ -257,6 +289,8 @@ class FeedServer(_LocalServer):
         elif route.kind == "hang":
             self._stopping.wait(MAX_BLOCK_SECONDS)
             h.close_connection = True  # no answer at all, only the closed socket
+        elif route.kind == "drip":
+            self._drip(h, route)
         elif route.kind != "body":
             h.send(route.status, route.body, route.headers)
         elif route.status == 200 and _not_modified(route, headers):
@@ -274,6 +308,23 @@ class FeedServer(_LocalServer):
                 data = gzip.compress(data, mtime=0)
                 out["Content-Encoding"] = "gzip"
             h.send(route.status, data, out)
+
+    def _drip(self, h: _Handler, route: _Route) -> None:
+        every = float(route.headers["X-Drip-Every"])
+        try:
+            h.send_response(200)
+            h.send_header("Content-Type", route.headers["Content-Type"])
+            h.send_header("Content-Length", str(len(route.body)))
+            h.end_headers()
+            h.wfile.flush()
+            for i in range(len(route.body)):
+                if self._stopping.wait(every):
+                    break
+                h.wfile.write(route.body[i : i + 1])
+                h.wfile.flush()
+        except (ConnectionError, TimeoutError):
+            pass
+        h.close_connection = True
 
 
 def _not_modified(route: _Route, headers: dict[str, str]) -> bool:
@@ -296,9 +347,21 @@ _API_METHODS = {
     "auth.test",
     "chat.postMessage",
     "conversations.history",
+    "conversations.info",
     "conversations.list",
     "conversations.replies",
 }
+# the scope each method needs (public channels), as Slack documents it
+_NEEDS = {
+    "chat.postMessage": "chat:write",
+    "conversations.history": "channels:history",
+    "conversations.replies": "channels:history",
+    "conversations.info": "channels:read",
+    "conversations.list": "channels:read",
+}
+ALL_SCOPES = frozenset(
+    {"chat:write", "channels:history", "channels:read", "groups:history", "groups:read"}
+)
 _WEBHOOK_PATH = "/webhook/T000/B000/XXXX"
 _AUTH_TEST = {
     "team": "test",
@@ -317,12 +380,14 @@ class SlackServer(_LocalServer):
         self.valid_tokens: set[str] = {"xoxb-test"}
         self.unknown_channels: set[str] = set()
         self.known_channels: set[str] = set()
+        self.non_member_channels: set[str] = set()
+        self.archived_channels: set[str] = set()
+        self.scopes: set[str] = set(ALL_SCOPES)
         self.holding = threading.Event()
         self._messages: list[dict[str, Any]] = []
         self._requests: list[SlackRequest] = []
-        self._faults: dict[
-            str, deque[tuple[str, Any]]
-        ] = {}  # method -> ("fail"|"drop"|"hold", arg)
+        # method -> [("fail"|"drop"|"hold"|"refuse", arg, channel or None)]
+        self._faults: dict[str, deque[tuple[str, Any, str | None]]] = {}
         self._holds: list[threading.Event] = []
         self._last_micros = 0
 
@@ -343,18 +408,39 @@ class SlackServer(_LocalServer):
     # -- failure injection: each queued fault is consumed by one request to its method --------
 
     def fail_next(
-        self, n: int = 1, status: int = 429, retry_after: int = 1, method: str = "chat.postMessage"
+        self,
+        n: int = 1,
+        status: int = 429,
+        retry_after: int = 1,
+        method: str = "chat.postMessage",
+        channel: str | None = None,
     ) -> None:
-        """Answer the next ``n`` calls with HTTP ``status`` (429: Retry-After); store nothing."""
-        self._queue(method, n, ("fail", (status, retry_after)))
+        """Answer the next ``n`` calls (to ``channel`` only, when given) with HTTP ``status``
+        (429: with Retry-After); store nothing."""
+        self._queue(method, n, ("fail", (status, retry_after)), channel)
 
-    def drop_next(self, n: int = 1, method: str = "chat.postMessage") -> None:
+    def refuse_next(
+        self, error: str, n: int = 1, method: str = "chat.postMessage", channel: str | None = None
+    ) -> None:
+        """Answer the next ``n`` calls (to ``channel`` only, when given) ``"ok": false`` with
+        ``error``, HTTP 200, as Slack refuses a post; store nothing."""
+        self._queue(method, n, ("refuse", error), channel)
+
+    def drop_next(
+        self, n: int = 1, method: str = "chat.postMessage", channel: str | None = None
+    ) -> None:
         """Process (and store) the next ``n`` calls, then close the connection without answering."""
-        self._queue(method, n, ("drop", None))
+        self._queue(method, n, ("drop", None), channel)
 
     def hold_next(self, method: str = "chat.postMessage") -> None:
         """Process (and store) the next call, set ``holding``, answer only after ``release()``."""
-        self._queue(method, 1, ("hold", None))
+        self._queue(method, 1, ("hold", None), None)
+
+    @property
+    def faults_left(self) -> int:
+        """Injected faults not consumed yet."""
+        with self._lock:
+            return sum(len(q) for q in self._faults.values())
 
     def release(self) -> None:
         """Let every held request answer."""
@@ -364,9 +450,21 @@ class SlackServer(_LocalServer):
         for event in holds:
             event.set()
 
-    def _queue(self, method: str, n: int, fault: tuple[str, Any]) -> None:
+    def _queue(self, method: str, n: int, fault: tuple[str, Any], channel: str | None) -> None:
         with self._lock:
-            self._faults.setdefault(method, deque()).extend([fault] * n)
+            self._faults.setdefault(method, deque()).extend([(*fault, channel)] * n)
+
+    def _take_fault(self, method: str, params: dict[str, Any]) -> tuple[str, Any]:
+        """The first queued fault of `method` that applies to this call's channel (caller
+        holds the lock)."""
+        queue = self._faults.get(method)
+        wanted = params.get("channel")
+        for fault in list(queue or ()):
+            kind, arg, channel = fault
+            if channel is None or wanted in (channel, channel_id(channel)):
+                queue.remove(fault)  # type: ignore[union-attr]
+                return kind, arg
+        return "", None
 
     # -- what was received ---------------------------------------------------------------------
 
@@ -398,6 +496,9 @@ class SlackServer(_LocalServer):
             self._faults.clear()
             self.valid_tokens = {"xoxb-test"}
             self.unknown_channels = set()
+            self.non_member_channels = set()
+            self.archived_channels = set()
+            self.scopes = set(ALL_SCOPES)
 
     # -- request handling ----------------------------------------------------------------------
 
@@ -428,10 +529,11 @@ class SlackServer(_LocalServer):
         with self._cond:
             self._requests.append(SlackRequest(method, params, token, headers))
             self._cond.notify_all()
-            queue = self._faults.get(method)
-            fault: tuple[str, Any] = queue.popleft() if queue else ("", None)
-        kind, arg = fault
+            kind, arg = self._take_fault(method, params)
 
+        if kind == "refuse":
+            self._answer(h, method, 200, {"ok": False, "error": arg})
+            return
         if kind == "fail":
             status, retry_after = arg
             extra = {"Retry-After": str(retry_after)} if status == 429 else {}
@@ -464,7 +566,11 @@ class SlackServer(_LocalServer):
             text = answer if isinstance(answer, str) else answer["error"]
             h.send(status, text.encode(), {"Content-Type": "text/plain", **(extra or {})})
         else:
-            out = {"Content-Type": "application/json; charset=utf-8", **(extra or {})}
+            out = {
+                "Content-Type": "application/json; charset=utf-8",
+                "X-OAuth-Scopes": ",".join(sorted(self.scopes)),
+                **(extra or {}),
+            }
             h.send(status, json.dumps(answer).encode(), out)
 
     def _api(self, method: str, token: str | None, p: dict[str, Any]) -> dict[str, Any]:
@@ -474,24 +580,32 @@ class SlackServer(_LocalServer):
             return {"ok": False, "error": "not_authed" if token is None else "invalid_auth"}
         if method == "auth.test":
             return {"ok": True, "url": self.url + "/", **_AUTH_TEST}
+        needed = _NEEDS.get(method)
+        if needed and needed not in self.scopes:
+            return {"ok": False, "error": "missing_scope", "needed": needed}
         if method == "conversations.list":
             with self._lock:
-                names = sorted({m["channel"] for m in self._messages} | self.known_channels)
+                names = sorted({m["channel"] for m in self._messages} | self._existing())
             channels = [{"id": channel_id(n), "name": n.lstrip("#")} for n in names]
             return {"ok": True, "channels": channels, "response_metadata": {"next_cursor": ""}}
         channel = p.get("channel")
         if channel and method != "chat.postMessage":
             # history and replies take ids only, like Slack; map back to the name we record
             with self._lock:
-                names = {m["channel"] for m in self._messages} | self.known_channels
+                names = {m["channel"] for m in self._messages} | self._existing()
             channel = next((n for n in names if channel_id(n) == channel), None)
         elif channel:
             with self._lock:
-                names = {m["channel"] for m in self._messages} | self.known_channels
+                names = {m["channel"] for m in self._messages} | self._existing()
             channel = next((n for n in names if channel_id(n) == channel), channel)
         if not channel or channel in self.unknown_channels:
             return {"ok": False, "error": "channel_not_found"}
+        if method == "conversations.info":
+            return {"ok": True, "channel": self._info(channel)}
         if method == "chat.postMessage":
+            refused = self._refusal(channel, p)
+            if refused:
+                return {"ok": False, "error": refused}
             message = self._store(channel, p, token)
             reply = _public(message, [], metadata=True)
             return {
@@ -529,6 +643,39 @@ class SlackServer(_LocalServer):
             "has_more": more,
             "response_metadata": {"next_cursor": str(start + limit) if more else ""},
         }
+
+    def _existing(self) -> set[str]:
+        """Channels known without a post (caller holds the lock)."""
+        return self.known_channels | self.non_member_channels | self.archived_channels
+
+    def _info(self, channel: str) -> dict[str, Any]:
+        return {
+            "id": channel_id(channel),
+            "name": channel.lstrip("#"),
+            "is_channel": True,
+            "is_private": False,
+            "is_member": channel not in self.non_member_channels,
+            "is_archived": channel in self.archived_channels,
+        }
+
+    def _refusal(self, channel: str, p: dict[str, Any]) -> str | None:
+        """Why Slack would refuse this post, or None."""
+        if channel in self.archived_channels:
+            return "is_archived"
+        if channel in self.non_member_channels:
+            return "not_in_channel"
+        text = p.get("text") or ""
+        if isinstance(text, str) and len(text) > 40_000:
+            return "msg_too_long"
+        blocks = p.get("blocks")
+        if isinstance(blocks, str):
+            try:
+                blocks = json.loads(blocks)
+            except ValueError:
+                return "invalid_blocks"
+        if blocks is not None and not _blocks_ok(blocks):
+            return "invalid_blocks"
+        return None
 
     def _webhook(self, path: str, p: dict[str, Any]) -> tuple[int, str]:
         if path != _WEBHOOK_PATH:
@@ -583,6 +730,35 @@ def _public(m: dict[str, Any], stored: list[dict[str, Any]], *, metadata: bool) 
     if metadata and m["metadata"]:
         out["metadata"] = m["metadata"]
     return out
+
+
+def _text_of(obj: Any) -> str:
+    return str(obj.get("text", "")) if isinstance(obj, dict) else ""
+
+
+def _blocks_ok(blocks: Any) -> bool:
+    """Block Kit's limits, as Slack checks them on chat.postMessage."""
+    if not isinstance(blocks, list) or len(blocks) > 50:
+        return False
+    for block in blocks:
+        if not isinstance(block, dict) or not isinstance(block.get("type"), str):
+            return False
+        kind = block["type"]
+        if kind == "section":
+            fields = block.get("fields") or []
+            if "text" not in block and not fields:
+                return False
+            if len(_text_of(block.get("text"))) > 3000 or len(fields) > 10:
+                return False
+            if any(len(_text_of(f)) > 2000 for f in fields):
+                return False
+        elif kind == "header" and len(_text_of(block.get("text"))) > 150:
+            return False
+        elif kind == "context":
+            elements = block.get("elements") or []
+            if not elements or len(elements) > 10:
+                return False
+    return True
 
 
 def _truthy(value: Any) -> bool:

@@ -85,7 +85,8 @@ def test_poll_posts_one_alert_per_story_and_nothing_on_the_next_run(
     assert post["metadata"]["event_type"] == "watchbot_alert"
     assert post["metadata"]["event_payload"]["story_key"] == "guid:Outlet A:a-1"
     blocks = json.dumps(post["blocks"])
-    assert "<https://a.example.com/1?utm_source=rss|Sheinbaum defends sending 37" in blocks
+    # issue 11: the headline links to the canonical URL, tracking parameters removed
+    assert "<https://a.example.com/1|Sheinbaum defends sending 37" in blocks
     assert "Outlet A" in blocks and "Claudia Sheinbaum" in blocks and "Cartels" in blocks
     assert "&amp; more" in blocks  # feed text is escaped
     assert rows(config, "SELECT status, ts FROM alerts") == [("sent", post["ts"])]
@@ -151,8 +152,9 @@ def test_broken_feed_is_reported_and_others_still_alert(
     assert len(slack_server.posts()) == 1
 
     health = watchbot("feeds", "--config", str(config))
-    assert health.returncode == 0
-    assert "FAILING" in health.stdout and "HTTP 503" in health.stdout
+    # issue 8 changed this deliberately: a failing feed makes `feeds` exit 1, for monitoring
+    assert health.returncode == 1
+    assert "status        failing" in health.stdout and "HTTP 503" in health.stdout
     good = health.stdout.split("Good\n", 1)[1]
     assert "status        ok" in good and "items seen    1 in 1 poll(s)" in good
 
@@ -227,6 +229,10 @@ def test_other_outlets_report_goes_in_the_first_alerts_thread(
         [("Outlet A", feed_server.url_for("/a.xml")), ("Outlet B", feed_server.url_for("/b.xml"))],
         slack=slack_block(slack_server),
     )
+    # feeds are fetched concurrently and recorded as they arrive; one worker keeps this test's
+    # order (Outlet A first) fixed
+    with config.open("a", encoding="utf-8") as f:
+        f.write("fetch:\n  workers: 1\n")
     result = watchbot("poll", "--config", str(config), env=slack_env())
     assert result.returncode == 0, result.stderr
     posts = slack_server.posts("#news-alerts")
@@ -661,7 +667,9 @@ def test_run_daemon_polls_at_start_and_stops_cleanly_on_sigterm(
     assert len(slack_server.posts()) == 1
 
 
-@pytest.mark.parametrize("command", ["poll", "run", "check", "match", "feeds", "backtest"])
+@pytest.mark.parametrize(
+    "command", ["poll", "run", "check", "match", "feeds", "alerts", "backtest"]
+)
 def test_every_command_has_help_and_is_documented(command: str) -> None:
     result = watchbot(command, "--help")
     assert result.returncode == 0

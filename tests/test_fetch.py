@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import zlib
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,7 +14,8 @@ import pytest
 from servers import FeedServer
 from watchbot import PROJECT_URL, __version__
 from watchbot.errors import FeedError
-from watchbot.fetch import MAX_REDIRECTS, fetch_feed, make_client, parse_feed
+from watchbot.fetch import MAX_REDIRECTS, fetch_feed, make_client, parse_feed, read_feed
+from watchbot.fetch.body import read_body
 from watchbot.models import FeedConfig, Story
 
 RSS2 = b"""<?xml version="1.0" encoding="utf-8"?>
@@ -365,7 +368,7 @@ def test_redirect_loop(feed_server: FeedServer, client: httpx.Client) -> None:
 def test_connection_refused(feed_server: FeedServer, client: httpx.Client) -> None:
     url = feed_server.url_for("/wire.xml")
     feed_server.stop()
-    with pytest.raises(FeedError, match=r"cannot fetch .*ConnectError"):
+    with pytest.raises(FeedError, match=r"connection refused by 127\.0\.0\.1 .*is the site down"):
         fetch_feed(feed_for(url), client)
 
 
@@ -394,3 +397,86 @@ def test_local_file_that_is_not_a_feed(tmp_path: Path, client: httpx.Client) -> 
     path.write_text("just some notes", encoding="utf-8")
     with pytest.raises(FeedError, match="not a valid RSS or Atom feed"):
         fetch_feed(feed_for(str(path)), client)
+
+
+# --- issue 8: text and dates read right (parse.py, dates.py) ----------------------------------
+
+
+def rss_of(*items: str, channel: str = "") -> bytes:
+    body = "".join(f"<item>{i}</item>" for i in items)
+    return (
+        f"<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>T</title>"
+        f"{channel}{body}</channel></rss>"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("Seg, 24 Set 2018 10:00:00 -0300", datetime(2018, 9, 24, 13, 0, tzinfo=UTC)),
+        ("Sáb, 01 Dez 2018 08:00:00 GMT", datetime(2018, 12, 1, 8, 0, tzinfo=UTC)),
+        ("mié, 05 ene 2024 08:00:00 +0100", datetime(2024, 1, 5, 7, 0, tzinfo=UTC)),
+        ("Lun, 10 Giu 2024 12:30:00 +0200", datetime(2024, 6, 10, 10, 30, tzinfo=UTC)),
+        ("Tue, 10 Jun 2025 16:30:00 -0600", datetime(2025, 6, 10, 22, 30, tzinfo=UTC)),
+    ],
+    ids=["pt-set", "pt-dez-accent", "es-ene", "it-giu", "english-untouched"],
+)
+def test_dates_in_portuguese_spanish_italian(written: str, expected: datetime) -> None:
+    (story,) = parse_feed("F", rss_of(f"<title>x</title><pubDate>{written}</pubDate>"))
+    assert story.published == expected
+
+
+def test_entities_escaped_twice_are_decoded() -> None:
+    item = "<title>&amp;ldquo;Cartel&amp;rdquo; &amp;amp; more &amp;#8230;</title>"
+    (story,) = parse_feed("F", rss_of(item))
+    assert story.title == "“Cartel” & more …"
+
+
+def test_a_literal_ampersand_stays() -> None:
+    (story,) = parse_feed("F", rss_of("<title>AT&amp;T and R&amp;D; fine</title>"))
+    assert story.title == "AT&T and R&D; fine"
+
+
+def test_an_untitled_item_is_cut_at_a_word_with_an_ellipsis() -> None:
+    text = "Word " * 40
+    (story,) = parse_feed("F", rss_of(f"<description>{text}</description>"))
+    assert len(story.title) <= 120
+    assert story.title.endswith("Word…")
+    assert story.text == text.strip()
+
+
+def test_relative_links_in_a_local_file_resolve_against_the_channel_link(
+    tmp_path: Path, client: httpx.Client
+) -> None:
+    path = tmp_path / "local.xml"
+    path.write_bytes(
+        rss_of(
+            "<title>R</title><link>/news/1</link>",
+            channel="<link>https://local.example/section/</link>",
+        )
+    )
+    (story,) = fetch_feed(feed_for(str(path)), client).stories
+    assert story.url == "https://local.example/news/1"
+    assert story.canonical_url == "https://local.example/news/1"
+
+
+def test_content_type_charset_is_passed_to_feedparser() -> None:
+    # no XML declaration: the header is all there is (feedparser alone reads it as latin-1)
+    data = rss_of("<title>Café</title>").replace(b"<?xml version='1.0' encoding='utf-8'?>", b"")
+    parsed = read_feed("F", data, content_type="application/rss+xml; charset=utf-8")
+    assert parsed.stories[0].title == "Café" and parsed.warning is None
+
+
+def test_read_body_stops_a_bomb_early_and_caps_the_stream() -> None:
+    bomb = gzip.compress(b"\0" * (64 * 2**20))
+    with pytest.raises(FeedError, match="gzip bomb"):
+        read_body(
+            "B", [bomb[i : i + 65536] for i in range(0, len(bomb), 65536)], "gzip", 10**9, None
+        )
+    with pytest.raises(FeedError, match=r"larger than 1 MiB \(fetch.max_size\)"):
+        read_body("B", (b"x" * 65536 for _ in range(100)), "", 2**20, None)
+    plain = gzip.compress(RSS2)
+    assert read_body("B", [plain[:10], plain[10:]], "gzip", 2**20, None) == RSS2
+    assert read_body("B", [zlib.compress(RSS2)], "deflate", 2**20, None) == RSS2
+    raw = zlib.compressobj(wbits=-15)
+    assert read_body("B", [raw.compress(RSS2) + raw.flush()], "deflate", 2**20, None) == RSS2

@@ -1,14 +1,18 @@
-"""The matcher: every rule of SPEC "Watchlists" and of matcher.py's docstring, as tables."""
+"""The matcher: every rule of SPEC "Watchlists" and of watchbot.match's docstring, as tables."""
 
 from __future__ import annotations
 
+import functools
+import re
+
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from watchbot.errors import ConfigError
-from watchbot.matcher import Matcher, _Words, split_words, term_problem
-from watchbot.models import Entry, MatchResult, Watchlist
+from watchbot.match import Matcher, split_words, term_problem
+from watchbot.match.words import SPLIT_LOW, Words, split
+from watchbot.models import Entry, MatchResult, Watchlist, WatchlistVerdict
 from watchbot.text import tokenize
 from watchbot.watchlist import parse_watchlist
 
@@ -140,8 +144,29 @@ def test_term_matches(term: str, title: str, expected: str | None) -> None:
         pytest.param("Sheinbaum", "Sheinbaum habla", 90, "Sheinbaum", 100, id="exact-is-100"),
         pytest.param("Harfuch", "Harfuc said", 90, "Harfuc", 92, id="one-deletion"),
         pytest.param(
-            "Claudia Sheinbaum", "Claudia Shienbaum", 90, "Claudia Shienbaum", 94, id="2-edits-9+"
+            "Claudia Sheinbaum",
+            "Claudia Shienbaum",
+            90,
+            "Claudia Shienbaum",
+            97,
+            id="swap-in-phrase",
         ),
+        # an adjacent swap is one edit, and costs what one missing letter costs in the score
+        pytest.param("Sheinbaum", "Shienbaum", 90, "Shienbaum", 94, id="swap"),
+        pytest.param("Sheinbaum", "Sheinbuam", 90, "Sheinbuam", 94, id="swap-late"),
+        pytest.param("Harfuch", "Harfcuh", 90, "Harfcuh", 92, id="swap-7-letters"),
+        pytest.param("Sheinbaum", "Sheinbaun", 85, "Sheinbaun", 88, id="substitution-9"),
+        pytest.param("Sheinbaum", "Sheinbaun", 90, None, 0, id="substitution-9-at-90"),
+        pytest.param("Sheinbaum", "Shienbaun", 80, "Shienbaun", 83, id="swap-and-substitution"),
+        pytest.param("Zambada", "Zambdaa", 90, "Zambdaa", 92, id="swap-at-end"),
+        # a dictionary word is never a misspelling, however close
+        pytest.param("Maduro", "madura", 80, None, 0, id="dictionary-word-es"),
+        pytest.param("borders", "orders", 80, None, 0, id="dictionary-word-en"),
+        pytest.param("Rivera", "ribera", 80, None, 0, id="dictionary-word-name-like"),
+        pytest.param(
+            "Juan Campos Rivera", "Juan Campo Rivera", 90, "Juan Campo Rivera", 97, id="vouched"
+        ),
+        pytest.param("Campos Rivera", "campo ribera", 80, None, 0, id="no-word-vouches"),
         pytest.param("cartel", "Carter said", 90, None, 0, id="carter-is-not-cartel"),
         pytest.param("Rodrigo Peña", "Enrique Peña Nieto", 90, None, 0, id="pena-nieto"),
         pytest.param("Rodrigo Peña", "Rodrigo Peñaloza", 90, None, 0, id="longer-name"),
@@ -150,7 +175,15 @@ def test_term_matches(term: str, title: str, expected: str | None) -> None:
         pytest.param(
             "Omar García Harfuch", "Omer García Harfuch", 90, None, 0, id="short-in-phrase"
         ),
-        pytest.param("Rafael Caro Quintero", "Rafael Caro Quinteor", 90, None, 0, id="2-edits-8"),
+        pytest.param("Rafael Caro Quintero", "Rafael Caro Quintaru", 90, None, 0, id="2-edits-8"),
+        pytest.param(
+            "Rafael Caro Quintero",
+            "Rafael Caro Quinteor",
+            90,
+            "Rafael Caro Quinteor",
+            97,
+            id="swap-8",
+        ),
         pytest.param("Sheinbaum", "Shein baum", 90, None, 0, id="never-across-words"),
         pytest.param("Sheinbaum", "Sheinbam", None, None, 0, id="fuzzy-off"),
         pytest.param("Sheinbaum", "Sheinbam", 95, None, 0, id="threshold-above"),
@@ -195,6 +228,20 @@ def test_near_misses(term: str, title: str, fuzzy: int, score: int) -> None:
 )
 def test_no_near_miss(term: str, title: str, fuzzy: int | None) -> None:
     assert one_term(term, fuzzy).match(title, explain=True).near_misses == ()
+
+
+@pytest.mark.parametrize(
+    ("term", "title", "why"),
+    [
+        pytest.param("cartel", "Carter", "'carter' is a common English word", id="carter"),
+        pytest.param("Maduro", "madura", "'madura' is a common Spanish word", id="madura"),
+    ],
+)
+def test_dictionary_words_are_near_misses_that_say_why(term: str, title: str, why: str) -> None:
+    result = one_term(term, 80).match(title, explain=True)
+    assert not result.verdicts
+    (miss,) = result.near_misses
+    assert miss.why == f"{why}, not a misspelling"
 
 
 def test_no_near_miss_for_an_entry_that_matched() -> None:
@@ -246,7 +293,8 @@ def test_no_near_miss_for_an_entry_that_matched() -> None:
             False,
             ["extradition"],
             [
-                "extradition: requires one of [mexico] — none matched",
+                "extradition: requires one of [mexico] — mexico matched but does not count"
+                " (mexico: excluded by 'New Mexico')",
                 "mexico: excluded by 'New Mexico'",
             ],
             id="required-entry-honours-its-excludes",
@@ -503,11 +551,11 @@ def test_results_survive_the_word_memo_starting_over(monkeypatch: pytest.MonkeyP
     ]
     expected = [Matcher.compile(watchlists).match(t, s, explain=True) for t, s in stories]
     assert all(result.verdicts for result in expected)
-    monkeypatch.setattr("watchbot.matcher._MEMO_LIMIT", 1)
+    monkeypatch.setattr("watchbot.match.index.MEMO_LIMIT", 1)
     fresh = Matcher.compile(watchlists)
     for _ in range(3):
         assert [fresh.match(t, s, explain=True) for t, s in stories] == expected
-    assert len(fresh._memo_low) < 20
+    assert len(fresh._index.memo_low) < 20
 
 
 @given(st.text(), st.text())
@@ -525,10 +573,8 @@ def test_split_words_agrees_with_tokenize(text: str) -> None:
 
 @given(_TRICKY | st.text(), _TRICKY | st.text())
 def test_word_spans_agree_with_tokenize(title: str, text: str) -> None:
-    from watchbot.matcher import _SPLIT_LOW, _split  # the matcher's own splitting
-
-    mapped, lows = _split(title, text, _SPLIT_LOW)
-    words = _Words(title, text, mapped, lows, lows.index("|"))
+    mapped, lows = split(title, text, SPLIT_LOW)  # the matcher's own splitting
+    words = Words(title, text, mapped, lows, lows.index("|"))
     for field_name, value in (("title", title), ("text", text)):
         spans = [(t.start, t.end) for t in tokenize(value)]
         for i, (start, _) in enumerate(spans):
@@ -553,3 +599,301 @@ def test_matched_text_is_the_source_slice(word: str, noise: str) -> None:
     for verdict in matcher.match(title, title).verdicts:
         for hit in verdict.hits:
             assert title[hit.start : hit.end] == hit.matched
+
+
+# --- requirement rules: groups, nearness, scoped exclusions, chains ------------------------------
+
+RULES_WATCHLIST = """
+name: rules
+entries:
+  - id: mexico
+    terms: [Mexico, Sinaloa]
+    excludes: [New Mexico]
+    alert: false
+  - id: spain
+    terms: [Spain, España]
+    alert: false
+  - id: united-states
+    terms: [US, United States]
+    alert: false
+  - id: cartels
+    terms: [cartel, CJNG]
+    alert: false
+  - id: border
+    terms: [border]
+    requires: [mexico]
+    alert: false
+  - id: fentanyl
+    terms: [fentanyl]
+    requires: [border, cartels]
+  - id: extradition
+    terms: ["extradit*"]
+    requires:
+      any of: [mexico, cartels]
+      within: sentence
+    excludes:
+      - entries: [spain]
+        within: 6 words
+  - id: transfer
+    terms: [transfer]
+    requires:
+      - all of: [mexico, united-states]
+      - any of: [cartels]
+        within: 3 words
+  - id: festival
+    terms: [festival]
+    excludes:
+      - terms: [cartel]
+        within: sentence
+"""
+
+
+@pytest.fixture(scope="module")
+def rules() -> Matcher:
+    return Matcher.compile([watchlist_from_yaml(RULES_WATCHLIST)])
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "alert"),
+    [
+        # chains: a required entry counts only when its own rules hold
+        pytest.param("Fentanyl seizures at the border fall 40%", "", False, id="chain-broken"),
+        pytest.param("Fentanyl seizures at the Mexico border fall", "", True, id="chain-holds"),
+        pytest.param("Fentanyl at the New Mexico border", "", False, id="chain-excluded"),
+        pytest.param("Fentanyl seized from cartel", "", True, id="chain-other-way"),
+        # within: sentence
+        pytest.param("Extradition approved", "Mexico agreed.", False, id="sentence-other-field"),
+        pytest.param("x", "Mexico extradites a boss. It was dawn.", True, id="sentence-same"),
+        pytest.param("x", "Mexico spoke. Then a man was extradited.", False, id="sentence-other"),
+        pytest.param("x", "The U.S. Navy and Mexico extradite a man.", True, id="sentence-abbrev"),
+        # scoped exclusion by entry, within words
+        pytest.param("Spain extradites man wanted in Mexico", "", False, id="excluded-by-entry"),
+        pytest.param(
+            "Mexico extradites CJNG boss wanted for years in three countries; Spain watches",
+            "",
+            True,
+            id="excluded-entry-too-far",
+        ),
+        # all of, plus any of within N words
+        pytest.param("Mexico transfer of cartel bosses to the US", "", True, id="all-and-near"),
+        pytest.param("Mexico transfer of cartel bosses", "", False, id="all-of-missing"),
+        pytest.param(
+            "Mexico transfer of prisoners was, officials in the US say, about a cartel",
+            "",
+            False,
+            id="any-of-too-far",
+        ),
+        # scoped exclusion by term
+        pytest.param("Festival poster: cartel announced", "", False, id="term-excluded-near"),
+        pytest.param(
+            "Festival opens", "A cartel was mentioned later. Not here.", True, id="term-far"
+        ),
+    ],
+)
+def test_rules(rules: Matcher, title: str, text: str, alert: bool) -> None:
+    assert rules.match(title, text).alert is alert
+    assert rules.match(title, text, explain=True).alert is alert
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "reason"),
+    [
+        pytest.param(
+            "Fentanyl seizures at the border fall 40%",
+            "",
+            "fentanyl: requires one of [border, cartels] — border matched but does not count"
+            " (border: requires one of [mexico] — none matched)",
+            id="chain",
+        ),
+        pytest.param(
+            "x",
+            "Mexico spoke. Then a man was extradited.",
+            "extradition: requires one of [mexico, cartels] in the same sentence — mexico matched"
+            " but not in the same sentence",
+            id="sentence",
+        ),
+        pytest.param(
+            "Spain extradites man wanted in Mexico",
+            "",
+            "extradition: excluded: spain matched within 6 words",
+            id="excluded-by-entry",
+        ),
+        pytest.param(
+            "Mexico transfer of cartel bosses",
+            "",
+            "transfer: requires all of [mexico, united-states] — united-states did not match",
+            id="all-of",
+        ),
+        pytest.param(
+            "Mexico transfer of cartel bosses to the US",
+            "",
+            "transfer: requires all of [mexico, united-states] — mexico, united-states matched;"
+            " requires one of [cartels] within 3 words — cartels matched",
+            id="two-groups-met",
+        ),
+        pytest.param(
+            "Festival poster: cartel announced",
+            "",
+            "festival: excluded by 'cartel' in the same sentence",
+            id="term-excluded",
+        ),
+    ],
+)
+def test_rules_explain_what_decided(rules: Matcher, title: str, text: str, reason: str) -> None:
+    (verdict,) = rules.match(title, text).verdicts
+    assert reason in verdict.reasons
+    entry = reason.split(":")[0]
+    (decision,) = [d for d in verdict.decisions if d.entry == entry]
+    assert reason == f"{entry}: {decision.rule}"
+
+
+def test_a_cycle_given_directly_is_refused() -> None:
+    a = Entry(id="a", label="A", kind="theme", terms=("alpha",), requires=("b",))
+    b = Entry(id="b", label="B", kind="theme", terms=("beta",), requires=("a",))
+    with pytest.raises(ConfigError) as caught:
+        Matcher.compile([Watchlist(name="w", entries=(a, b))])
+    (problem,) = caught.value.problems
+    assert "requirements go round in a circle: a → b → a" in problem.message
+
+
+# --- the explanation's verdict is the alert decision ---------------------------------------------
+
+_WORDS_OF_RULES = [
+    *"Mexico Sinaloa New Spain US United States cartel CJNG border fentanyl extradites".split(),
+    *"extradition transfer festival the of a and said . ; , It was".split(),
+]
+
+
+@settings(deadline=None)
+@given(
+    st.lists(st.sampled_from(_WORDS_OF_RULES), max_size=14),
+    st.lists(st.sampled_from(_WORDS_OF_RULES), max_size=20),
+)
+def test_explanation_verdict_equals_the_alert_decision(title: list[str], text: list[str]) -> None:
+    from watchbot.cli import explain
+
+    matcher = _rules_matcher()
+    headline, summary = " ".join(title).replace(" .", "."), " ".join(text).replace(" .", ".")
+    fast = matcher.match(headline, summary)
+    explained = matcher.match(headline, summary, explain=True)
+    assert fast.alert is explained.alert
+    assert fast.verdicts == explained.verdicts
+    for verdict in explained.verdicts:
+        assert verdict.alert is any(d.alerts for d in verdict.decisions)
+        assert verdict.alert is _reference_alert(verdict)
+    printed = explain(headline, explained)
+    assert printed.endswith("would alert" if fast.alert else "would not alert")
+    assert printed.count("⇒ alert, decided by") == len(fast.alerting)
+
+
+@functools.cache
+def _rules_matcher() -> Matcher:
+    return Matcher.compile([watchlist_from_yaml(RULES_WATCHLIST)])
+
+
+def _reference_alert(verdict: WatchlistVerdict) -> bool:
+    """The decision re-derived from the printed rules alone: an entry with alert: true alerts
+    when it simply matched, or when each of its requirements ends by naming entries it listed
+    as matched."""
+    for d in verdict.decisions:
+        if d.rule == "matched":
+            return True
+        parts = [re.fullmatch(r"requires (.*) — (.*) matched", p) for p in d.rule.split("; ")]
+        if all(parts):
+            listed = {i for m in parts if m for i in re.findall(r"[\w.-]+", m.group(1))}
+            if all(set(m.group(2).split(", ")) <= listed for m in parts if m):
+                return True
+    return False
+
+
+# --- inflected forms -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("term", "title", "expected"),
+    [
+        pytest.param(
+            "ataque contra embarcación",
+            "Ataques contra embarcaciones",
+            "Ataques contra embarcaciones",
+            id="es-plural",
+        ),
+        pytest.param("grupos criminales", "un grupo criminal", "grupo criminal", id="es-singular"),
+        pytest.param("strikes on boats", "US strikes on a boat", None, id="words-in-between"),
+        pytest.param("strike on boats", "strikes on boat", "strikes on boat", id="en-plural"),
+        pytest.param("strike", "the US is striking", "striking", id="en-verb"),
+        pytest.param("extradition", "Mexico to extradite", "extradite", id="en-noun-verb"),
+        pytest.param("transfer", "transferred to the US", "transferred", id="en-past"),
+        pytest.param("decomiso", "decomisos récord", "decomisos", id="es-plural-o"),
+        pytest.param("boat strike", "boat strikes", "boat strikes", id="last-word"),
+        # names and acronyms stay as written
+        pytest.param("Marroquín", "los Marroquines", None, id="name-not-inflected"),
+        pytest.param("CJNG", "CJNGs", None, id="acronym-not-inflected"),
+        # a stem under 4 letters says too little: only the word as written
+        pytest.param("casa", "caso cerrado", None, id="short-stem"),
+        pytest.param("casa", "casa blanca", "casa", id="short-stem-exact"),
+        # wildcards are prefixes, as before
+        pytest.param("extradit*", "extraditable", "extraditable", id="wildcard"),
+    ],
+)
+def test_inflected_forms(term: str, title: str, expected: str | None) -> None:
+    result = one_term(term, None).match(title)
+    assert matched(result) == expected
+
+
+def test_an_inflected_hit_says_so_and_shows_the_words_as_written() -> None:
+    result = one_term("ataque contra embarcación", None).match("Dos ataques contra embarcaciones")
+    (hit,) = result.verdicts[0].hits
+    assert (hit.matched, hit.form, hit.score) == ("ataques contra embarcaciones", "inflected", 100)
+    exact = one_term("ataque contra embarcación", None).match("Un ataque contra embarcación")
+    assert exact.verdicts[0].hits[0].form == "exact"
+
+
+def test_inflection_can_be_turned_off_per_entry() -> None:
+    entry = Entry(id="e", label="E", kind="theme", terms=("strike",), fuzzy=None, inflect=False)
+    matcher = Matcher.compile([Watchlist(name="w", entries=(entry,))])
+    assert not matcher.match("strikes").alert
+    assert matcher.match("strike").alert
+
+
+def test_excludes_are_inflected_too() -> None:
+    entry = Entry(
+        id="e", label="E", kind="theme", terms=("cartel",), excludes=("festival",), fuzzy=None
+    )
+    matcher = Matcher.compile([Watchlist(name="w", entries=(entry,))])
+    assert not matcher.match("cartel de festivales").alert
+
+
+def test_a_near_exclusion_drops_only_the_mentions_near_it() -> None:
+    (watchlist,) = [
+        watchlist_from_yaml(
+            """
+name: w
+entries:
+  - id: mexico
+    terms: [Mexico]
+    excludes:
+      - terms: [New Mexico]
+        within: 0 words
+"""
+        )
+    ]
+    matcher = Matcher.compile([watchlist])
+    assert not matcher.match("Drought in New Mexico").alert
+    (verdict,) = matcher.match("Drought in New Mexico").verdicts
+    assert verdict.reasons == ("mexico: excluded by 'New Mexico' within 0 words",)
+    result = matcher.match("Migrants cross from Mexico into New Mexico")
+    assert result.alert
+    (hit,) = result.verdicts[0].hits
+    assert hit.start == len("Migrants cross from ")  # the mention that counts
+
+
+def test_terms_that_inflect_alike_match_once() -> None:
+    entry = Entry(
+        id="e", label="E", kind="theme", terms=("cartel", "cárteles", "strike"), fuzzy=None
+    )
+    matcher = Matcher.compile([Watchlist(name="w", entries=(entry,))])
+    _, hits, _ = matcher._index.find("Los cárteles y un cartel", "", False)
+    assert len(hits) == 2  # one per story word, not one per term
+    (hit,) = matcher.match("Los cárteles").verdicts[0].hits
+    assert (hit.term, hit.matched, hit.form) == ("cartel", "cárteles", "inflected")

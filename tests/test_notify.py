@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from servers import SlackServer, channel_id
-from watchbot.errors import DeliveryError, SlackAuthError
+from watchbot.errors import DeliveryError, SlackAuthError, TransientDeliveryError
 from watchbot.models import Hit, Notice, Story, WatchlistVerdict
 from watchbot.notify import ConsoleSink, SlackSink, WebhookSink
 from watchbot.notify.blocks import alert_message, console_text, escape, related_message, safe_url
@@ -41,10 +41,6 @@ VERDICT = WatchlistVerdict(
         Hit("mexico-security", "cartels", "Cartels", "cartel*", "cartels", 100),
     ),
 )
-
-
-def no_sleep(seconds: float) -> None:
-    return None
 
 
 @pytest.mark.parametrize(
@@ -83,10 +79,18 @@ def test_alert_message_has_link_outlet_time_reasons_and_escaped_excerpt() -> Non
     headline = message.blocks[0]["text"]["text"]
     assert headline.startswith("*<https://news.example.com/a?x=1&y=2|&lt;!channel&gt; Sheinbaum")
     assert "&lt;@U123&gt;" in headline and "<!channel>" not in blocks and "<@U123>" not in blocks
-    assert "Wire &lt;Desk&gt; · 2026-01-20 14:05 UTC" in blocks
-    assert "*mexico-security*: Cartels (“cartels”) — context: Claudia Sheinbaum" in blocks
+    # issue 11: the time is Slack's <!date> token (local time for each reader), UTC as fallback
+    assert (
+        "Wire &lt;Desk&gt; · <!date^1768917900^{date_short_pretty} {time}|2026-01-20 14:05 UTC>"
+        in blocks
+    )
+    # issue 11: each entry with where it matched; context entries marked as such
+    assert message.blocks[2]["text"]["text"] == (
+        "*mexico-security*\n• *Cartels* — title: “cartels”\n"
+        "• context *Claudia Sheinbaum* — title: “Sheinbaum”"
+    )
     excerpt = message.blocks[3]["text"]["text"]
-    assert len(excerpt) <= 281 and excerpt.endswith("…")
+    assert len(excerpt) <= 301 and excerpt.endswith("…")
     assert "[mexico-security]" in message.text and "&lt;!channel&gt;" in message.text
 
 
@@ -106,8 +110,9 @@ def test_console_sink_prints_and_threads() -> None:
     poster = ConsoleSink(out)
     ts = poster.post(Notice("#d", STORY, "k", (VERDICT,)))
     assert ts is not None
-    poster.post(Notice("#d", STORY, "k2", thread_ts=ts))
-    assert "↳ in the thread of “&lt;!channel&gt; Sheinbaum" in out.getvalue()
+    poster.post(Notice("#d", STORY, "k2", thread_ts=ts, parent=STORY))
+    # issue 11: the reply names its parent as a reader sees it (unescaped on a terminal)
+    assert "↳ in the thread of “<!channel> Sheinbaum" in out.getvalue()
 
 
 def message(channel: str = "#news-alerts", key: str = "k1", thread: str | None = None) -> Notice:
@@ -115,7 +120,7 @@ def message(channel: str = "#news-alerts", key: str = "k1", thread: str | None =
 
 
 def web(ss: SlackServer) -> SlackSink:
-    return SlackSink("xoxb-test", api_url=ss.api_url, sleep=no_sleep)
+    return SlackSink("xoxb-test", api_url=ss.api_url)
 
 
 def test_slack_sink_posts_with_metadata_and_no_unfurl(slack_server: SlackServer) -> None:
@@ -131,25 +136,30 @@ def test_slack_sink_posts_with_metadata_and_no_unfurl(slack_server: SlackServer)
 
 def test_slack_sink_check_refuses_bad_token(slack_server: SlackServer) -> None:
     web(slack_server).check()
-    bad = SlackSink("xoxb-wrong", api_url=slack_server.api_url, sleep=no_sleep)
+    bad = SlackSink("xoxb-wrong", api_url=slack_server.api_url)
     with pytest.raises(SlackAuthError, match="invalid_auth"):
         bad.check()
     with pytest.raises(SlackAuthError):
         bad.post(message())
 
 
-def test_rate_limit_waits_retry_after(slack_server: SlackServer) -> None:
-    waits: list[float] = []
-    poster = SlackSink("xoxb-test", api_url=slack_server.api_url, sleep=waits.append)
-    slack_server.fail_next(2, status=429, retry_after=7)
+def test_rate_limit_is_reported_with_its_retry_after_not_slept(slack_server: SlackServer) -> None:
+    # issue 10: the sink makes one attempt; the outbox defers that channel by Retry-After
+    poster = web(slack_server)
+    slack_server.fail_next(1, status=429, retry_after=7)
+    with pytest.raises(TransientDeliveryError) as raised:
+        poster.post(message())
+    assert raised.value.retry_after == 7.0
     poster.post(message())
-    assert waits == [7.0, 7.0]
     assert len(slack_server.posts()) == 1
 
 
 def test_dropped_answer_is_found_in_history_not_reposted(slack_server: SlackServer) -> None:
     slack_server.drop_next(1)
-    ts = web(slack_server).post(message(key="story-9"))
+    poster = web(slack_server)
+    with pytest.raises(TransientDeliveryError):
+        poster.post(message(key="story-9"))
+    ts = poster.post(message(key="story-9"), maybe_posted=True)
     [posted] = slack_server.posts()
     assert ts == posted["ts"]
     methods = [r.method for r in slack_server.requests]
@@ -160,7 +170,9 @@ def test_dropped_reply_is_found_in_the_thread(slack_server: SlackServer) -> None
     poster = web(slack_server)
     parent = poster.post(message(key="p"))
     slack_server.drop_next(1)
-    ts = poster.post(message(key="r", thread=parent))
+    with pytest.raises(TransientDeliveryError):
+        poster.post(message(key="r", thread=parent))
+    ts = poster.post(message(key="r", thread=parent), maybe_posted=True)
     replies = [p for p in slack_server.posts() if p["thread_ts"] == parent]
     assert [r["ts"] for r in replies] == [ts]
 
@@ -196,19 +208,21 @@ def test_channel_id_is_remembered(slack_server: SlackServer) -> None:
             self[name] = cid
 
     ids = Ids()
-    poster = SlackSink("xoxb-test", api_url=slack_server.api_url, channels=ids, sleep=no_sleep)
+    poster = SlackSink("xoxb-test", api_url=slack_server.api_url, channels=ids)
     poster.post(message())
     assert ids == {"#news-alerts": channel_id("#news-alerts")}
 
 
 def test_webhook_sink(slack_server: SlackServer) -> None:
-    poster = WebhookSink(slack_server.webhook_url, sleep=no_sleep)
+    poster = WebhookSink(slack_server.webhook_url)
     assert poster.post(message()) is None
     [posted] = slack_server.posts("webhook")
     assert posted["unfurl_links"] is False
     slack_server.fail_next(1, status=429, retry_after=0, method="webhook")
+    with pytest.raises(TransientDeliveryError):  # issue 10: one attempt; the outbox retries
+        poster.post(message(key="k2"))
     poster.post(message(key="k2"))
     assert len(slack_server.posts("webhook")) == 2
-    gone = WebhookSink(slack_server.url + "/webhook/T0/B0/wrong", sleep=no_sleep)
+    gone = WebhookSink(slack_server.url + "/webhook/T0/B0/wrong")
     with pytest.raises(SlackAuthError, match="no_service"):
         gone.post(message())

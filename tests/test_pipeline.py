@@ -32,6 +32,9 @@ class Clock:
     def advance(self, delta: timedelta) -> None:
         self.now += delta
 
+    def sleep(self, seconds: float) -> None:  # the outbox waits on this clock, not the real one
+        self.now += timedelta(seconds=seconds)
+
 
 @dataclass
 class Setup:
@@ -64,10 +67,8 @@ def setup(tmp_path: Path, slack_server: SlackServer) -> Iterator[Setup]:
     config = load_config(config_path)
     clock = Clock()
     store = SqliteStore.open(config.database)
-    poster = SlackSink(
-        "xoxb-test", api_url=slack_server.api_url, channels=store, sleep=lambda s: None
-    )
-    outbox = Outbox(store, poster, clock)
+    poster = SlackSink("xoxb-test", api_url=slack_server.api_url, channels=store)
+    outbox = Outbox(store, poster, clock, sleep=clock.sleep)
     pipeline = Pipeline(config, load_watchlists(config.watchlists), store, outbox, clock=clock)
     made = Setup(config, tmp_path, clock, store, pipeline, slack_server)
     made.feed("a", [])
@@ -209,3 +210,105 @@ def test_each_other_outlet_appears_once_in_a_thread_and_copies_are_only_recorded
     first, reply = setup.slack.posts()
     assert reply["thread_ts"] == first["ts"] and reply["text"].startswith("Also reported by B")
     assert sorted(setup.statuses()) == ["related", "related", "sent", "sent"]
+
+
+# --- item identity (issue 8): distinct entries of one feed, the same item across feeds -----------
+
+PAGE = "https://live.example/blog/cartels"
+
+
+def items_of(setup: Setup, feed: str) -> int:
+    return int(
+        setup.store.conn.execute("SELECT COUNT(*) FROM items WHERE feed = ?", (feed,)).fetchone()[0]
+    )
+
+
+def test_two_guids_with_one_link_are_two_items(setup: Setup) -> None:
+    entries = [
+        Item("Sheinbaum: first update on cartels", guid="u1", link=PAGE),
+        Item("Sheinbaum: second update on extraditions", guid="u2", link=PAGE),
+    ]
+    setup.feed("a", entries)
+    setup.cycle()
+    assert items_of(setup, "A") == 2
+    setup.cycle()  # and known as two on the next poll
+    assert items_of(setup, "A") == 2
+
+
+def test_links_that_differ_only_after_the_hash_are_distinct_entries(setup: Setup) -> None:
+    with_guids = [Item(f"Update {n} on cartels", guid=f"g{n}", link=f"{PAGE}#p{n}") for n in (1, 2)]
+    without = [Item(f"Note {n} on cartels", link=f"{PAGE}/notes#n{n}") for n in (1, 2, 3)]
+    setup.feed("a", with_guids + without)
+    setup.cycle()
+    assert items_of(setup, "A") == 5
+
+
+def test_a_live_blog_entry_with_a_new_anchor_is_new_after_the_old_one_left(setup: Setup) -> None:
+    setup.feed("a", [Item("Sheinbaum update one on cartels", guid="g1", link=f"{PAGE}#p1")])
+    setup.cycle()
+    setup.feed(
+        "a", [Item("Extradition of cartel boss to Mexico approved", guid="g2", link=f"{PAGE}#p2")]
+    )
+    setup.cycle()
+    assert items_of(setup, "A") == 2
+    assert len(setup.slack.posts()) == 2
+
+
+def test_one_link_in_two_feeds_is_one_story_alerted_once(setup: Setup) -> None:
+    link = "https://wire.example/world/sheinbaum-cartels?utm_source=a"
+    setup.feed("a", [Item("Sheinbaum speaks on cartels", guid="a-1", link=link)])
+    setup.feed("b", [Item("Sheinbaum on the cartels", guid="b-77", link=link + "#top")])
+    setup.cycle()
+    assert setup.store.counts()["items"] == 1
+    assert len(setup.slack.posts()) == 1
+    setup.cycle()
+    assert setup.store.counts()["items"] == 1
+
+
+def test_a_changed_guid_with_the_same_link_is_the_same_item(setup: Setup) -> None:
+    link = "https://wire.example/world/sheinbaum"
+    setup.feed("a", [Item("Sheinbaum speaks on cartels", guid="old-guid", link=link)])
+    setup.cycle()
+    setup.clock.advance(timedelta(minutes=10))
+    setup.feed("a", [Item("Sheinbaum speaks on cartels (updated)", guid="new-guid", link=link)])
+    setup.cycle()
+    assert items_of(setup, "A") == 1
+    assert len(setup.slack.posts()) == 1
+
+
+def test_reorder_title_edit_and_republication_are_not_new(setup: Setup) -> None:
+    first = [
+        Item("Sheinbaum speaks on cartels", guid="r1", link="https://w.example/1"),
+        Item("Extradition of cartel boss to Mexico", guid="r2", link="https://w.example/2"),
+    ]
+    setup.feed("a", first)
+    setup.cycle()
+    edited = [
+        Item(
+            "Extradition of cartel boss to Mexico, updated",
+            guid="r2",
+            link="https://w.example/2",
+            age=timedelta(minutes=1),
+        ),
+        Item(
+            "Sheinbaum speaks again on cartels", guid="r1", link="https://w.example/1?utm_medium=x"
+        ),
+    ]
+    setup.feed("a", edited)
+    setup.cycle()
+    assert items_of(setup, "A") == 2
+    assert len(setup.slack.posts()) == 2
+
+
+# --- fetching in the daemon's way (poll_feed): same path, backing off is respected -------------
+
+
+def test_poll_feed_skips_a_feed_backing_off_until_it_is_due(setup: Setup) -> None:
+    (setup.root / "a.xml").unlink()
+    feed = setup.config.feeds[0]
+    assert setup.pipeline.poll_feed(feed).error is not None
+    assert setup.pipeline.poll_feed(feed).skipped == "backing off"
+    setup.feed("a", [SHEINBAUM])
+    setup.clock.advance(timedelta(minutes=11))
+    outcome = setup.pipeline.poll_feed(feed)
+    assert outcome.ok and outcome.new_items == 1

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from watchbot.matcher import Matcher
+from watchbot.match import Matcher
 from watchbot.models import Watchlist
 from watchbot.watchlist import load_watchlists
 
@@ -62,10 +62,14 @@ class Score:
         )
 
 
-def score(watchlists: list[Watchlist], label: str, path: Path = CORPUS) -> Score:
+def score(
+    watchlists: list[Watchlist], label: str, path: Path = CORPUS, lang: str | None = None
+) -> Score:
     matcher = Matcher.compile(watchlists)
     result = Score([], [], [], [])
     for item in corpus(path):
+        if lang is not None and item["lang"] != lang:
+            continue
         got = matcher.match(item["title"], item["summary"]).alert
         bucket = {
             (True, True): result.tp,
@@ -134,6 +138,37 @@ def test_default_watchlist_precision_and_recall() -> None:
     assert result.precision >= 0.95 and result.recall >= 0.95, message
 
 
+DEV = DATA / "matcher_dev.jsonl"
+
+
+def test_dev_set_is_well_formed() -> None:
+    items = corpus(DEV)
+    for item in items:
+        assert set(item) == {"id", "title", "summary", "lang", "want", "note"}, item
+        assert item["lang"] in ("en", "es") and isinstance(item["want"], bool), item
+    assert len({item["id"] for item in items}) == len(items) == 60
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_default_watchlist_on_the_dev_set(lang: str) -> None:
+    """60 items written for issue 11's classes of error (inflections, spelled-out agreement
+    names, other countries' extraditions, slang cartels, chains, swapped letters). IN-SAMPLE:
+    scored once before the watchlist was revised (precision 0.846, recall 0.943), then tuned
+    on; it measures that the revision holds, not how it does on new text."""
+    result = score(load(DEFAULT_WATCHLIST), "want", DEV, lang)
+    message = result.report(f"watchlists/mexico-security.yaml on the dev set ({lang})", "want")
+    print("\n" + message)
+    assert result.precision >= 0.97 and result.recall >= 0.97, message
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_default_watchlist_per_language(lang: str) -> None:
+    result = score(load(DEFAULT_WATCHLIST), "want", CORPUS, lang)
+    message = result.report(f"watchlists/mexico-security.yaml ({lang})", "want")
+    print("\n" + message)
+    assert result.precision >= 0.99 and result.recall >= 0.99, message
+
+
 HELD_OUT = DATA / "matcher_heldout.jsonl"
 
 
@@ -147,6 +182,30 @@ def test_default_watchlist_on_the_blind_held_out_set() -> None:
     print("\n" + message)
     assert len(result.tp + result.fp + result.fn + result.tn) == 120
     assert result.precision >= 0.90 and result.recall >= 0.90, message
+
+
+BLIND_2 = DATA / "matcher_blind2.jsonl"
+# Scored twice, never tuned on: before issue 11's changes, and after them (see QUALITY.md).
+BLIND_2_MEASURED = {
+    "en": (0.984, 0.984),  # before: 0.984 / 0.984
+    "es": (0.981, 0.855),  # before: 0.981 / 0.839
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_default_watchlist_on_the_second_blind_set(lang: str) -> None:
+    """220 items (110 per language, 95 not wanted, most of them hard negatives) written for
+    issue 11 by someone who saw only SPEC's description of the desk. MEASURED, NOT TUNED ON:
+    these are the figures to quote for new text, and they fall short of the issue's 0.97 target
+    on Spanish recall. The floor below is the figure as measured, so a change that makes it
+    worse fails; do not edit the watchlist to make these items pass (write new items into the
+    corpus or the dev set instead), or the set stops measuring anything."""
+    result = score(load(DEFAULT_WATCHLIST), "want", BLIND_2, lang)
+    message = result.report(f"watchlists/mexico-security.yaml on blind set 2 ({lang})", "want")
+    print("\n" + message)
+    precision, recall = BLIND_2_MEASURED[lang]
+    assert len(result.tp + result.fp + result.fn + result.tn) == 110
+    assert result.precision >= precision - 0.0005 and result.recall >= recall - 0.0005, message
 
 
 # --- the shipped watchlist -----------------------------------------------------------------------
@@ -183,6 +242,15 @@ def test_default_watchlist_loads() -> None:
         ("OPEC+ oil cartel agrees to cut output", False),
         ("US strike on narco-terrorist drug boat kills three", True),
         ("Receta: plátano maduro con crema", False),
+        ("Shienbaum rejects US troops against cartels", True),  # a swap is one edit
+        ("Sheinbaun rejects US troops against cartels", True),  # one wrong letter
+        ("Sheinbaum rejects US troops against cartels", True),
+        # issue 11's examples
+        ("Fentanyl seizures at the border fall 40%", False),  # border needs Mexico itself
+        ("Spain extradites fraud suspect to Mexico", False),
+        ("Denuncian al 'cártel inmobiliario' en la Ciudad de México", False),
+        ("EU realiza ataques contra embarcaciones del narco frente a Sinaloa", True),
+        ("Drought in New Mexico dries up the Rio Grande", False),
     ],
 )
 def test_default_watchlist_headlines(title: str, alert: bool) -> None:

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import itertools
 import json
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from watchbot.models import Story
 from watchbot.samestory.index import RelatedIndex
 from watchbot.samestory.rules import same_story
 from watchbot.samestory.signature import signature, signature_from_json, signature_to_json
@@ -21,19 +19,6 @@ LABELLED = Path(__file__).parent / "data" / "same_story.jsonl"
 DATA = Path(__file__).parent / "data"
 HELDOUT = DATA / "same_story_heldout.jsonl"
 T0 = datetime(2025, 7, 1, 12, 0, tzinfo=UTC)
-
-
-def make_story(**changes: object) -> Story:
-    story = Story(
-        feed="Example World",
-        guid="https://example.com/?p=123",
-        url="https://example.com/world/mexico-sends-29?utm_source=rss",
-        canonical_url=None,
-        title="Mexico sends 29 cartel members to US",
-        text="Mexico transferred 29 prisoners to the United States.",
-        published=T0,
-    )
-    return replace(story, **changes)  # type: ignore[arg-type]
 
 
 # --- signatures ----------------------------------------------------------------------------------

@@ -14,8 +14,10 @@ import pytest
 
 from factories import STORE_NOW as NOW
 from factories import VERDICTS, keys_of, make_story, new_alert
+from factories import only_id as alert_id
+from factories import record_story as record
 from watchbot.errors import LockedError, WatchbotError
-from watchbot.models import AlertIntent, ItemIntent, Story, WatchlistVerdict
+from watchbot.models import Story, WatchlistVerdict
 from watchbot.store import RunLock, SqliteStore
 from watchbot.store.codec import (
     story_from_json,
@@ -36,18 +38,6 @@ def store(db_path: Path) -> Iterator[SqliteStore]:
     opened = SqliteStore.open(db_path)
     yield opened
     opened.close()
-
-
-def record(
-    store: SqliteStore, n: int, *alerts: AlertIntent, now: datetime = NOW
-) -> list[int | None]:
-    return store.record_item(ItemIntent(make_story(n), keys_of(n), now, True, alerts))
-
-
-def alert_id(ids: list[int | None]) -> int:
-    (only,) = ids
-    assert only is not None
-    return only
 
 
 def test_created_on_first_open_with_wal(db_path: Path, store: SqliteStore) -> None:
@@ -221,3 +211,26 @@ def test_story_json_keeps_non_ascii_readable() -> None:
 )
 def test_verdicts_json_round_trip(verdicts: tuple[WatchlistVerdict, ...]) -> None:
     assert verdicts_from_json(verdicts_to_json(verdicts)) == verdicts
+
+
+def test_a_version_1_database_gains_the_feed_health_columns(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    conn.executescript(MIGRATIONS[0])
+    conn.execute(
+        "INSERT INTO feeds (name, url, etag, polls) VALUES ('Wire', 'https://w/rss', '\"e\"', 3)"
+    )
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    store = SqliteStore.open(path)
+    state = store.feed_state("Wire")
+    store.close()
+    assert state is not None
+    assert (state.etag, state.polls, state.error_count, state.disabled, state.status) == (
+        '"e"',
+        3,
+        0,
+        None,
+        "ok",
+    )

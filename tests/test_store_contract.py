@@ -12,7 +12,9 @@ import pytest
 
 from factories import STORE_NOW as NOW
 from factories import VERDICTS, keys_of, make_story, new_alert
-from watchbot.models import AlertIntent, AlertStatus, FeedUpdate, ItemIntent, WindowReport
+from factories import only_id as alert_id
+from factories import record_story as record
+from watchbot.models import AlertStatus, FeedUpdate, ItemIntent, WindowReport
 from watchbot.store import SqliteStore, StateStore
 
 BACKENDS: list[Callable[[Path], StateStore]] = [SqliteStore.open]
@@ -23,18 +25,6 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StateStore
     opened = request.param(tmp_path / "var" / "watchbot.db")
     yield opened
     opened.close()
-
-
-def record(
-    store: StateStore, n: int, *alerts: AlertIntent, now: datetime = NOW
-) -> list[int | None]:
-    return store.record_item(ItemIntent(make_story(n), keys_of(n), now, True, alerts))
-
-
-def alert_id(ids: list[int | None]) -> int:
-    (only,) = ids
-    assert only is not None
-    return only
 
 
 URL = "https://wire.example/rss"
@@ -272,3 +262,87 @@ def test_prune_keeps_pending_alerts_and_their_items(store: StateStore) -> None:
 def test_prune_with_nothing_old(store: StateStore) -> None:
     record(store, 1, new_alert())
     assert store.prune(NOW - timedelta(days=30)) == (0, 0)
+
+
+# --- feed health (issue 8): failures in a row, degraded, 410 Gone, throttled, body hash --------
+
+
+def ok_update(now: datetime = NOW, **changes: object) -> FeedUpdate:
+    fields: dict[str, object] = {"now": now, "next_due": now + timedelta(minutes=10)}
+    fields.update(changes)
+    return FeedUpdate("Wire", URL, **fields)  # type: ignore[arg-type]
+
+
+def error_update(n: int, **changes: object) -> FeedUpdate:
+    now = NOW + timedelta(minutes=n)
+    return FeedUpdate("Wire", URL, now=now, next_due=now, error=f"HTTP 500 #{n}", **changes)  # type: ignore[arg-type]
+
+
+def test_failures_in_a_row_are_counted_and_a_success_resets_them(store: StateStore) -> None:
+    store.record_feed_update(ok_update())
+    for n in range(1, 4):
+        store.record_feed_update(error_update(n))
+    state = store.feed_state("Wire")
+    assert state is not None
+    assert (state.error_count, state.last_error, state.status) == (3, "HTTP 500 #3", "failing")
+
+    store.record_feed_update(ok_update(NOW + timedelta(hours=1)))
+    state = store.feed_state("Wire")
+    assert state is not None
+    assert (state.error_count, state.status) == (0, "ok")
+    assert state.last_error == "HTTP 500 #3"  # kept for `watchbot feeds`, with its time
+
+
+def test_a_throttled_failure_is_backing_off(store: StateStore) -> None:
+    store.record_feed_update(error_update(1, throttled=True))
+    state = store.feed_state("Wire")
+    assert state is not None and (state.throttled, state.status) == (True, "backing off")
+    store.record_feed_update(error_update(2))
+    state = store.feed_state("Wire")
+    assert state is not None and (state.throttled, state.status) == (False, "failing")
+
+
+def test_a_warning_marks_the_feed_degraded_until_a_clean_poll(store: StateStore) -> None:
+    store.record_feed_update(ok_update(warning="malformed XML at line 3; kept 2 item(s)"))
+    state = store.feed_state("Wire")
+    assert state is not None
+    assert (state.status, state.warning) == ("degraded", "malformed XML at line 3; kept 2 item(s)")
+    store.record_feed_update(ok_update())
+    state = store.feed_state("Wire")
+    assert state is not None and (state.status, state.warning) == ("ok", None)
+
+
+def test_the_body_hash_is_kept_until_a_new_one(store: StateStore) -> None:
+    store.record_feed_update(ok_update(body_hash="h1"))
+    store.record_feed_update(ok_update())  # a 304: no body, the hash stays
+    state = store.feed_state("Wire")
+    assert state is not None and state.body_hash == "h1"
+    store.record_feed_update(ok_update(body_hash="h2"))
+    state = store.feed_state("Wire")
+    assert state is not None and state.body_hash == "h2"
+
+
+def test_gone_disables_the_feed_until_its_url_changes(store: StateStore) -> None:
+    store.record_feed_update(error_update(1, disabled=True))
+    state = store.feed_state("Wire")
+    assert state is not None
+    assert (state.status, state.disabled) == ("disabled", "HTTP 500 #1")
+
+    store.record_feed_update(
+        FeedUpdate("Wire", "https://other.example/rss", now=NOW, next_due=NOW, error="HTTP 404")
+    )
+    state = store.feed_state("Wire")
+    assert state is not None
+    assert (state.disabled, state.status, state.error_count) == (None, "failing", 1)
+
+
+def test_item_of_key(store: StateStore) -> None:
+    assert store.item_of_key(keys_of(1)[0]) is None
+    record(store, 1)
+    record(store, 2)
+    item = store.item_of_key(keys_of(1)[1])
+    assert item is not None
+    assert (item.feed, item.url, item.keys) == ("Wire", "https://wire.example/1", set(keys_of(1)))
+    store.add_keys(keys_of(1)[0], ["guid:Other:x"])
+    item = store.item_of_key("guid:Other:x")
+    assert item is not None and item.keys == {*keys_of(1), "guid:Other:x"}

@@ -10,7 +10,7 @@ import pytest
 
 from factories import line_of
 from watchbot.errors import ConfigError, Problem
-from watchbot.matcher import term_problem
+from watchbot.match import term_problem
 from watchbot.models import Entry, Watchlist
 from watchbot.watchlist import load_watchlists, watchlist_files
 
@@ -394,3 +394,205 @@ def test_shipped_watchlist_loads() -> None:
     ids = {entry.id for entry in watchlist.entries}
     for entry in watchlist.entries:
         assert set(entry.requires) <= ids
+
+
+# --- requirement rules in YAML --------------------------------------------------------------------
+
+RULES = """\
+    name: rules
+    entries:
+      - id: mexico
+        terms: [Mexico]
+        alert: false
+      - id: spain
+        terms: [Spain]
+        alert: false
+      - id: cartels
+        terms: [cartel]
+        alert: false
+      - id: old-form
+        terms: [tariff]
+        requires: [mexico, cartels]
+      - id: one-group
+        terms: [extradition]
+        requires:
+          any of: [mexico, cartels]
+          all of: spain
+          within: sentence
+      - id: groups
+        terms: [transfer]
+        requires:
+          - any of: [mexico]
+          - all of: [cartels]
+            within: 12 words
+        excludes:
+          - OPEC
+          - terms: [festival, concierto]
+            within: 3 words
+          - entries: [spain]
+"""
+
+
+def test_rules_read_as_written(write_lists: WriteLists) -> None:
+    from watchbot.models import Exclusion, Nearness, Requirement
+
+    (watchlist,) = load_watchlists(write_lists({"a.yaml": RULES}))
+    entries = {e.id: e for e in watchlist.entries}
+    old = entries["old-form"]
+    assert old.requires == ("mexico", "cartels")
+    assert [(r.any_of, r.all_of, r.near) for r in old.rules] == [
+        (("mexico", "cartels"), (), Nearness())
+    ]
+    (group,) = entries["one-group"].requirements
+    assert (group.any_of, group.all_of, group.near) == (
+        ("mexico", "cartels"),
+        ("spain",),
+        Nearness(sentence=True),
+    )
+    groups = entries["groups"]
+    assert [(r.any_of, r.all_of, r.near) for r in groups.requirements] == [
+        (("mexico",), (), Nearness()),
+        ((), ("cartels",), Nearness(words=12)),
+    ]
+    assert groups.requires == ("mexico", "cartels")
+    assert groups.excludes == ("OPEC",)
+    assert [(x.terms, x.entries, x.near) for x in groups.exclusions] == [
+        (("festival", "concierto"), (), Nearness(words=3)),
+        ((), ("spain",), Nearness()),
+    ]
+    assert isinstance(groups.requirements[0], Requirement)
+    assert isinstance(groups.exclusions[0], Exclusion)
+    assert groups.requirements[1].line == line_of(watchlist.path or Path(), "- all of: [cartels]")
+
+
+BAD_RULES = """\
+    name: bad
+    entries:
+      - id: mexico
+        terms: [Mexico]
+      - id: typo-key
+        terms: [a]
+        requires:
+          any off: [mexico]
+      - id: no-ids
+        terms: [b]
+        requires:  # no ids
+          within: sentence
+      - id: bad-within
+        terms: [c]
+        requires:
+          any of: [mexico]
+          within: near
+      - id: mixed
+        terms: [d]
+        requires:
+          - mexico
+          - any of: [mexico]
+      - id: unknown-in-group
+        terms: [e]
+        requires:
+          all of: [mexcio]
+      - id: bad-exclusion-term
+        terms: [f]
+        excludes:
+          - terms: ["/(/"]
+      - id: exclusion-key
+        terms: [g]
+        excludes:
+          - entry: [mexico]
+      - id: excludes-itself
+        terms: [h]
+        excludes:
+          - entries: [excludes-itself]
+"""
+
+# (text on the problem's line, where, part of the message)
+RULE_PROBLEMS = [
+    ("any off:", "entry 'typo-key' requires.any off", "unknown key; did you mean `any of`?"),
+    ("# no ids", "entry 'no-ids' requires", "say which entries: `any of: [a, b]`"),
+    ("within: near", "entry 'bad-within' requires.within", "expected `sentence` or a number"),
+    ("- mexico", "entry 'mixed' requires[0]", "write each as `any of: [...]`"),
+    ("[mexcio]", "entry 'unknown-in-group' requires", "no entry has the id 'mexcio'; did you"),
+    ('["/(/"]', "entry 'bad-exclusion-term' excludes[0].terms[0] '/(/'", "invalid regular"),
+    ("entry: [mexico]", "entry 'exclusion-key' excludes[0].entry", "did you mean `entries`?"),
+    ("[excludes-itself]", "entry 'excludes-itself' excludes", "an entry cannot exclude itself"),
+]
+
+
+@pytest.mark.parametrize(
+    ("on_line", "where", "message"),
+    RULE_PROBLEMS,
+    ids=[
+        "unknown-key-did-you-mean",
+        "group-without-ids",
+        "bad-within",
+        "mixed-list",
+        "unknown-id-in-group",
+        "bad-term-in-exclusion",
+        "unknown-exclusion-key",
+        "excludes-itself",
+    ],
+)
+def test_rule_problems_have_file_line_and_fix(
+    write_lists: WriteLists, on_line: str, where: str, message: str
+) -> None:
+    folder = write_lists({"a.yaml": BAD_RULES})
+    problems = problems_of(folder)
+    problem = next(p for p in problems if p.where == where)
+    assert problem.line == line_of(folder / "a.yaml", on_line)
+    assert message in problem.message
+
+
+def test_every_rule_problem_is_reported_at_once(write_lists: WriteLists) -> None:
+    problems = problems_of(write_lists({"a.yaml": BAD_RULES}))
+    assert sorted(p.where for p in problems) == sorted(where for _, where, _ in RULE_PROBLEMS)
+
+
+CYCLE = """\
+    name: cycle
+    entries:
+      - id: border
+        terms: [border]
+        requires: [mexico]
+      - id: mexico
+        terms: [Mexico]
+        requires:
+          any of: [fentanyl]
+      - id: fentanyl
+        terms: [fentanyl]
+        requires: [border]
+"""
+
+
+def test_check_reports_a_cycle_with_file_and_line(write_lists: WriteLists) -> None:
+    folder = write_lists({"a.yaml": CYCLE})
+    (problem,) = problems_of(folder)
+    assert problem.path == folder / "a.yaml"
+    assert problem.where == "entry 'border' requires"
+    assert problem.line == line_of(folder / "a.yaml", "requires: [mexico]")
+    assert "requirements go round in a circle: border → mexico → fentanyl → border" in (
+        problem.message
+    )
+
+
+def test_a_cycle_across_files_is_found(write_lists: WriteLists) -> None:
+    one = "name: one\nentries:\n  - id: a\n    terms: [A]\n    requires: b\n"
+    two = "name: two\nentries:\n  - id: b\n    terms: [B]\n    excludes:\n      - entries: [a]\n"
+    (problem,) = problems_of(write_lists({"one.yaml": one, "two.yaml": two}))
+    assert "a → b → a" in problem.message
+
+
+def test_inflect_defaults_to_true_and_can_be_turned_off(write_lists: WriteLists) -> None:
+    text = (
+        "name: a\nentries:\n  - id: x\n    terms: [strike]\n"
+        "  - id: y\n    terms: [strike]\n    inflect: false\n"
+    )
+    (watchlist,) = load_watchlists(write_lists({"a.yaml": text}))
+    assert [e.inflect for e in watchlist.entries] == [True, False]
+
+
+def test_a_list_inside_excludes_is_refused(write_lists: WriteLists) -> None:
+    text = "name: a\nentries:\n  - id: x\n    terms: [X]\n    excludes:\n      - [a, b]\n"
+    (problem,) = problems_of(write_lists({"a.yaml": text}))
+    assert problem.where == "entry 'x' excludes[0]"
+    assert "a list inside `excludes`" in problem.message

@@ -16,7 +16,15 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 from watchbot.errors import ConfigError, Problem
-from watchbot.models import Config, DedupConfig, FeedConfig, RelatedMode, SlackConfig
+from watchbot.models import (
+    Config,
+    DedupConfig,
+    FeedConfig,
+    FetchConfig,
+    HealthConfig,
+    RelatedMode,
+    SlackConfig,
+)
 from watchbot.yamlfile import YamlDoc, YamlProblem, load_yaml, problems_from
 
 DEFAULT_CONFIG = Path("config/watchbot.yaml")
@@ -47,6 +55,20 @@ def format_duration(value: timedelta, *, approximate: bool = False) -> str:
 
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+
+_SIZE = re.compile(r"^\s*(\d+)\s*(B|KB|MB|GB)?\s*$", re.IGNORECASE)
+_SIZE_UNITS = {"b": 1, "kb": 2**10, "mb": 2**20, "gb": 2**30}
+
+
+def parse_size(value: object) -> int:
+    """`10MB`, `512KB`, `2000000` (bytes) → bytes. Raises ValueError with the expected form."""
+    m = _SIZE.match(str(value)) if isinstance(value, str | int) else None
+    if isinstance(value, bool) or not m or int(m.group(1)) == 0:
+        raise ValueError(f"expected a size like 10MB, 512KB or a number of bytes, got {value!r}")
+    return int(m.group(1)) * _SIZE_UNITS[(m.group(2) or "b").lower()]
+
+
+Size = Annotated[int, BeforeValidator(parse_size)]
 
 
 class _Model(BaseModel):
@@ -111,6 +133,18 @@ class _Dedup(_Model):
     method: Literal["meaning", "rules"] = "meaning"
 
 
+class _Health(_Model):
+    delivery_failing: Duration = timedelta(minutes=15)
+
+
+class _Fetch(_Model):
+    workers: int = Field(default=FetchConfig.workers, ge=1, le=256)
+    per_host: int = Field(default=FetchConfig.per_host, ge=1, le=64)
+    max_size: Size = FetchConfig.max_size
+    backoff_max: Duration = FetchConfig.backoff_max
+    jitter: float = Field(default=FetchConfig.jitter, ge=0, le=1)
+
+
 class _Config(_Model):
     database: str = "watchbot.db"
     watchlists: str = "../watchlists"
@@ -118,6 +152,8 @@ class _Config(_Model):
     feeds: list[_Feed] = []
     slack: _Slack = _Slack()
     dedup: _Dedup = _Dedup()
+    health: _Health = _Health()
+    fetch: _Fetch = _Fetch()
 
     @field_validator("feeds", mode="before")
     @classmethod
@@ -223,4 +259,6 @@ def load_config(path: Path) -> Config:
         ),
         slack=SlackConfig(**raw.slack.model_dump()),
         dedup=DedupConfig(**raw.dedup.model_dump()),
+        health=HealthConfig(**raw.health.model_dump()),
+        fetch=FetchConfig(**raw.fetch.model_dump()),
     )

@@ -16,8 +16,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from watchbot.errors import ConfigError, Problem
-from watchbot.matcher import term_problem
+from watchbot.match import term_problem
 from watchbot.models import Entry, Watchlist
+from watchbot.rules import cycle_problems, named_entries, read_excludes, read_requires
 from watchbot.yamlfile import Loc, YamlDoc, YamlProblem, load_yaml, parse_yaml, problems_from
 
 DEFAULT_FUZZY = 90
@@ -52,17 +53,22 @@ class _Entry(BaseModel):
     label: str | None = None
     kind: Literal["person", "organization", "place", "theme"] = "theme"
     terms: list[str] = Field(min_length=1)
-    requires: list[str] = []
-    excludes: list[str] = []
+    requires: Any = None  # read by watchbot.rules, which reports its mistakes with lines
+    excludes: Any = None
     alert: bool = True
     fuzzy: int | bool = DEFAULT_FUZZY
+    inflect: bool = True
 
-    _terms = field_validator("terms", "excludes", mode="before")(_term_list)
+    _terms = field_validator("terms", mode="before")(_term_list)
 
-    @field_validator("requires", mode="before")
+    @field_validator("excludes", mode="before")
     @classmethod
-    def _one_or_many(cls, value: Any) -> Any:
-        return [value] if isinstance(value, str) else value
+    def _exclude_terms(cls, value: Any) -> Any:
+        if isinstance(value, list):  # the strings of the list are terms; mappings are rules
+            _term_list([v for v in value if not isinstance(v, dict)])
+        elif not isinstance(value, dict):
+            _term_list(value)
+        return value
 
     @field_validator("fuzzy")
     @classmethod
@@ -98,26 +104,34 @@ def _fuzzy(value: int | bool) -> int | None:
     return int(value)
 
 
+def _to_entry(e: _Entry, i: int, doc: YamlDoc) -> Entry:
+    where = f"entry {e.id!r}"
+    requirements, _ = read_requires(e.requires, doc.path, doc.line, where, ("entries", i))
+    excludes, exclusions, _ = read_excludes(e.excludes, doc.path, doc.line, where, ("entries", i))
+    named = [ident for req in requirements for ident in (*req.any_of, *req.all_of)]
+    return Entry(
+        id=e.id,
+        label=e.label or e.id,
+        kind=e.kind,
+        terms=tuple(e.terms),
+        requires=tuple(dict.fromkeys(named)),
+        excludes=excludes,
+        alert=e.alert,
+        fuzzy=_fuzzy(e.fuzzy),
+        line=doc.line(("entries", i)) or 0,
+        requirements=requirements,
+        exclusions=exclusions,
+        inflect=e.inflect,
+    )
+
+
 def _to_watchlist(raw: _Watchlist, doc: YamlDoc) -> Watchlist:
     return Watchlist(
         name=raw.name,
         description=raw.description,
         channel=raw.channel,
         path=doc.path,
-        entries=tuple(
-            Entry(
-                id=e.id,
-                label=e.label or e.id,
-                kind=e.kind,
-                terms=tuple(e.terms),
-                requires=tuple(e.requires),
-                excludes=tuple(e.excludes),
-                alert=e.alert,
-                fuzzy=_fuzzy(e.fuzzy),
-                line=doc.line(("entries", i)) or 0,
-            )
-            for i, e in enumerate(raw.entries)
-        ),
+        entries=tuple(_to_entry(e, i, doc) for i, e in enumerate(raw.entries)),
     )
 
 
@@ -147,17 +161,43 @@ def _strings(value: Any) -> list[tuple[int | None, str]]:
 # entry does not hide an invalid term, a duplicate id or an unknown `requires` elsewhere.
 
 
+def _all_terms(entry: dict[str, Any]) -> Iterable[tuple[Loc, str, str]]:
+    """(where in the entry, how to name it, term) of every term, scoped excludes included."""
+    for key in ("terms", "excludes"):
+        for j, term in _strings(entry.get(key)):
+            yield (key,) if j is None else (key, j), key if j is None else f"{key}[{j}]", term
+    excludes = entry.get("excludes")
+    groups = excludes if isinstance(excludes, list) else [excludes]
+    for j, group in enumerate(groups):
+        if isinstance(group, dict):
+            base: Loc = ("excludes", j) if isinstance(excludes, list) else ("excludes",)
+            name = f"excludes[{j}]" if isinstance(excludes, list) else "excludes"
+            for k, term in _strings(group.get("terms")):
+                loc: Loc = (*base, "terms") if k is None else (*base, "terms", k)
+                yield loc, f"{name}.terms" + ("" if k is None else f"[{k}]"), term
+
+
 def _term_problems(doc: YamlDoc) -> Iterable[Problem]:
     for i, entry, where in _entries(doc):
-        for key in ("terms", "excludes"):
-            for j, term in _strings(entry.get(key)):
-                # the matcher's own word for an empty term lacks the fix an editor needs
-                blank = "empty term; remove it, or write the words to match"
-                why = blank if not term.strip() else term_problem(term)
-                if why:
-                    loc: Loc = ("entries", i, key) if j is None else ("entries", i, key, j)
-                    index = "" if j is None else f"[{j}]"
-                    yield Problem(doc.path, doc.line(loc), f"{where} {key}{index} {term!r}", why)
+        for loc, name, term in _all_terms(entry):
+            # the matcher's own word for an empty term lacks the fix an editor needs
+            blank = "empty term; remove it, or write the words to match"
+            why = blank if not term.strip() else term_problem(term)
+            if why:
+                yield Problem(
+                    doc.path, doc.line(("entries", i, *loc)), f"{where} {name} {term!r}", why
+                )
+
+
+def _rule_problems(doc: YamlDoc) -> Iterable[Problem]:
+    """Mistakes in the shape of `requires` and `excludes` (unknown keys, bad `within`…)."""
+    for i, entry, where in _entries(doc):
+        yield from read_requires(entry.get("requires"), doc.path, doc.line, where, ("entries", i))[
+            1
+        ]
+        yield from read_excludes(entry.get("excludes"), doc.path, doc.line, where, ("entries", i))[
+            2
+        ]
 
 
 def _cross_problems(docs: list[YamlDoc]) -> Iterable[Problem]:
@@ -193,16 +233,21 @@ def _cross_problems(docs: list[YamlDoc]) -> Iterable[Problem]:
             ids.setdefault(ident, (doc.path, line))
     for doc in docs:
         for i, entry, where in _entries(doc):
-            for j, required in _strings(entry.get("requires")):
-                loc: Loc = (
-                    ("entries", i, "requires") if j is None else ("entries", i, "requires", j)
-                )
+            named = [
+                (key, loc, ident)
+                for key in ("requires", "excludes")
+                for loc, ident in named_entries(entry.get(key), key)
+            ]
+            for key, at, required in named:
+                loc: Loc = ("entries", i, *at)
                 if required == entry.get("id"):
                     yield Problem(
                         doc.path,
                         doc.line(loc),
-                        f"{where} requires",
-                        "an entry cannot require itself",
+                        f"{where} {key}",
+                        "an entry cannot require itself"
+                        if key == "requires"
+                        else "an entry cannot exclude itself",
                     )
                 elif required not in ids:
                     guess = difflib.get_close_matches(required, list(ids), n=1, cutoff=0.6)
@@ -212,7 +257,7 @@ def _cross_problems(docs: list[YamlDoc]) -> Iterable[Problem]:
                     yield Problem(
                         doc.path,
                         doc.line(loc),
-                        f"{where} requires",
+                        f"{where} {key}",
                         f"no entry has the id {required!r}; {hint}",
                     )
 
@@ -256,11 +301,14 @@ def _validate(docs: list[YamlDoc], problems: list[Problem]) -> list[Watchlist]:
             continue
         valid.append(doc)
         problems.extend(_term_problems(doc))
+        problems.extend(_rule_problems(doc))
         try:
             loaded.append((_Watchlist.model_validate(doc.data), doc))
         except ValidationError as e:
             problems.extend(_with_entry_ids(problems_from(e, doc, _Watchlist), doc))
     problems.extend(_cross_problems(valid))
+    if not problems:  # cycles only make sense once every id is known
+        problems.extend(cycle_problems([_to_watchlist(raw, doc) for raw, doc in loaded]))
     if problems:
         raise ConfigError(sorted(problems, key=lambda p: (str(p.path), p.line or 0)))
     return [_to_watchlist(raw, doc) for raw, doc in loaded]

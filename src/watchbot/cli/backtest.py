@@ -9,9 +9,9 @@ from typing import TypeVar
 
 import click
 
-from watchbot.cli.common import EXIT_CONFIG, config_option, fail, load
+from watchbot.cli.common import EXIT_CONFIG, config_option, fail, load, logging_options
 from watchbot.config import parse_duration
-from watchbot.matcher import Matcher
+from watchbot.match import Matcher
 from watchbot.pipeline import utc_now
 from watchbot.store import open_store
 
@@ -33,6 +33,7 @@ def _with_progress(items: list[T], *, label: str, long: int = 2000) -> Iterator[
 
 @click.command()
 @config_option
+@logging_options
 @click.option("--since", default="7d", show_default=True, help="How far back: 90s, 10m, 2h, 3d.")
 @click.option("--show", default=20, show_default=True, help="How many differing stories to list.")
 def backtest(config_file: Path | None, since: str, show: int) -> None:
@@ -49,7 +50,7 @@ def backtest(config_file: Path | None, since: str, show: int) -> None:
     if not config.database.exists():
         fail(EXIT_CONFIG, f"no database at {config.database}: nothing to replay yet")
     matcher = Matcher.compile(watchlists)
-    store = open_store(config.database)
+    store = open_store(config.database, writable=False)
     try:
         stories = [s for s in store.stories_since(utc_now() - horizon) if s.alertable]
     finally:

@@ -8,13 +8,14 @@ from pathlib import Path
 
 import click
 
-from watchbot.cli.common import config_option, load
-from watchbot.matcher import Matcher
-from watchbot.models import MatchResult
+from watchbot.cli.common import config_option, load, logging_options
+from watchbot.match import Matcher
+from watchbot.models import MatchResult, WatchlistVerdict
 
 
 @click.command()
 @config_option
+@logging_options
 @click.argument("text", nargs=-1)
 @click.option(
     "--json", "as_json", is_flag=True, help="Read JSON lines from stdin, write JSON lines."
@@ -78,6 +79,21 @@ def highlight(text: str, spans: list[tuple[int, int]], *, color: bool) -> str:
     return "".join(out)
 
 
+def decided_by(verdict: WatchlistVerdict) -> str:
+    """The rule that decided a watchlist's verdict, in one line."""
+    alerting = [d for d in verdict.decisions if d.alerts]
+    if alerting:
+        first, *others = alerting
+        rule = "it matched" if first.rule == "matched" else first.rule
+        also = f" (also {', '.join(d.entry for d in others)})" if others else ""
+        return f"alert, decided by {first.entry}: {rule}{also}"
+    failed = [d.entry for d in verdict.decisions if not d.rule.startswith("context only")]
+    if not failed:
+        return "no alert: only context entries (alert: false) matched"
+    whose = "its" if len(failed) == 1 else "their"
+    return f"no alert: {', '.join(failed)} matched but {whose} rules do not hold (above)"
+
+
 def explain(headline: str, result: MatchResult, *, color: bool = False) -> str:
     """The human explanation printed by `watchbot match`."""
     lines = []
@@ -89,18 +105,19 @@ def explain(headline: str, result: MatchResult, *, color: bool = False) -> str:
         channel = f" → {verdict.channel}" if verdict.channel and verdict.alert else ""
         lines.append(f"{verdict.watchlist}: {state}{channel}")
         for hit in verdict.hits:
-            how = "exact" if hit.score == 100 else f"fuzzy {hit.score}"
+            how = f"fuzzy {hit.score}" if hit.form == "fuzzy" else hit.form
             lines.append(
                 f"  ✓ {hit.entry} ({hit.label}): term {hit.term!r} matched {hit.matched!r} [{how}]"
             )
         for reason in verdict.reasons:
             lines.append(f"  · {reason}")
+        lines.append(f"  ⇒ {decided_by(verdict)}")
     if result.near_misses:
-        lines.append("near misses (fuzzy score under the entry's threshold):")
+        lines.append("near misses (fuzzy candidates that did not count):")
         for miss in result.near_misses:
+            why = miss.why or f"{miss.score} < {miss.threshold}"
             lines.append(
-                f"  ~ {miss.watchlist}/{miss.entry}: term {miss.term!r} vs {miss.matched!r}:"
-                f" {miss.score} < {miss.threshold}"
+                f"  ~ {miss.watchlist}/{miss.entry}: term {miss.term!r} vs {miss.matched!r}: {why}"
             )
     if not result.verdicts:
         lines.append("no entry matched.")

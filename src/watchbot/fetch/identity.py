@@ -1,9 +1,10 @@
 """Item identity: which feed items are the same item. Pure: no IO.
 
 `item_keys` gives every identity an item has (its feed GUID, its canonical URL, or, lacking both,
-a hash of feed, folded title and date). An item is seen when *any* of its keys was recorded
-before, so a title edit, a reorder or a republication with a new date never makes a new alert.
-Keys use the feed's *name*, never its URL, so a feed that moved (301) keeps its items.
+a hash of feed, folded title and date), so a title edit, a reorder or a republication with a new
+date never makes a new alert. Keys use the feed's *name*, never its URL, so a feed that moved
+(301) keeps its items. `local_id` is what tells the entries of one feed apart: two different
+GUIDs there are two items even when their links are equal (see `pipeline._seen`).
 """
 
 from __future__ import annotations
@@ -89,14 +90,30 @@ def canonical_url(url: str | None) -> str | None:
     return url
 
 
-def item_keys(story: Story) -> tuple[str, ...]:
-    """Every identity of `story`, the primary one first: `guid:<feed>:<guid>` when the feed gives
-    a GUID, `url:<canonical url>` when the item has a URL, else one `hash:` of feed, folded title
-    and published date. An item is seen when any of its keys was seen before."""
-    keys: list[str] = []
+def local_id(story: Story) -> str | None:
+    """What tells `story` apart from the other entries of its own feed: its GUID, else its link
+    as written when that has a `#fragment` (live blogs give each entry an anchor of one page),
+    else None. Two entries of one feed with different local ids are two items."""
     guid = (story.guid or "").strip()
     if guid:
-        keys.append(f"guid:{story.feed}:{guid}")
+        return guid
+    link = (story.url or "").strip()
+    return link if "#" in link and link.split("#", 1)[1] else None
+
+
+def item_keys(story: Story) -> tuple[str, ...]:
+    """Every identity of `story`, the primary one first: `guid:<feed>:<local id>` when it has
+    one (`local_id`), `url:<canonical url>` when the item has a URL, else one `hash:` of feed,
+    folded title and published date.
+
+    The guid key is exact within a feed. The url key recognises the same item in another feed
+    or after its GUID changed; whether a known url key makes an item seen is decided with the
+    other entries of the fetch (`pipeline`), so it never swallows a distinct entry of one feed.
+    """
+    keys: list[str] = []
+    ident = local_id(story)
+    if ident:
+        keys.append(f"guid:{story.feed}:{ident}")
     url = story.canonical_url or canonical_url(story.url)
     if url:
         keys.append(f"url:{url}")

@@ -3,7 +3,10 @@
 - `Outbox` (outbox.py) delivers what the store holds pending: order, pauses, refusals;
 - `Sink` (sink.py) is the interface of every way out: `SlackSink` (a bot token, threads),
   `WebhookSink` (an incoming webhook, no threads), `ConsoleSink` (stdout);
-- blocks.py builds Slack's Block Kit messages from a `Notice`, purely.
+- blocks.py builds Slack's Block Kit messages from a `Notice`, purely, within Slack's limits;
+- pace.py keeps each channel's pace (token bucket, backoff), purely;
+- history.py reads the channels' history into the store when the database is new or empty;
+- slackcheck.py is `watchbot check --slack`: credentials, scopes, each channel.
 
 A new way out (Teams, email, a desk's own webhook) is one module here with a class that has the
 `Sink` interface, plus one branch in `make_sink`.
@@ -56,7 +59,7 @@ def make_sink(
         ConsoleSink(),
         "stdout (no Slack credentials in the environment)",
         f"no Slack credentials (set ${slack.token_env} or ${slack.webhook_env}); "
-        "printing alerts to stdout",
+        "printing alerts to stdout, recorded as printed: they still go to Slack once it is set",
     )
 
 

@@ -1,18 +1,17 @@
-"""The Slack incoming-webhook sink (`slack_sdk.webhook.WebhookClient`): one channel, no threads."""
+"""The Slack incoming-webhook sink (`slack_sdk.webhook.WebhookClient`): one channel, no threads.
+One attempt per `post`; the outbox retries."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from datetime import datetime
 
 from slack_sdk.errors import SlackClientError
 from slack_sdk.webhook import WebhookClient
 
-from watchbot.errors import DeliveryError, SlackAuthError
-from watchbot.models import Notice
+from watchbot.errors import RefusedError, SlackAuthError, TransientDeliveryError
+from watchbot.models import AlertStatus, Notice, PostedStory
 from watchbot.notify.blocks import Message, slack_message
-from watchbot.notify.slack import AUTH_ERRORS, MAX_ATTEMPTS, MAX_RETRY_AFTER, backoff, retry_after
+from watchbot.notify.slack import AUTH_ERRORS, FIXES, retry_after
 
 
 class WebhookSink:
@@ -20,10 +19,10 @@ class WebhookSink:
     cannot confirm a post whose answer was lost: such a post is retried (at least once)."""
 
     can_thread = False
+    delivered_status = AlertStatus.SENT
 
-    def __init__(self, url: str, *, sleep: Callable[[float], None] = time.sleep) -> None:
-        self.client = WebhookClient(url, retry_handlers=[], timeout=30)
-        self.sleep = sleep
+    def __init__(self, url: str, *, timeout: int = 30) -> None:
+        self.client = WebhookClient(url, retry_handlers=[], timeout=timeout)
 
     def check(self) -> None:
         return None  # a webhook cannot be tested without posting
@@ -36,38 +35,38 @@ class WebhookSink:
         self._send(slack_message(notice))
         return None
 
+    def recent_posts(self, channel: str, since: datetime) -> list[PostedStory]:
+        return []  # a webhook cannot read the channel
+
     def _send(self, message: Message) -> None:
-        last = "no attempt made"
-        for attempt in range(MAX_ATTEMPTS):
-            try:
-                response = self.client.send(
-                    text=message.text,
-                    blocks=list(message.blocks),
-                    unfurl_links=False,
-                    unfurl_media=False,
-                )
-            except (SlackClientError, OSError) as e:
-                raise DeliveryError(
-                    f"cannot reach the Slack webhook: {e.__class__.__name__}"
-                ) from e
-            if response.status_code == 200:
-                return
-            body = (response.body or "").strip()
-            if response.status_code == 429:
-                wait = retry_after(response.headers)
-                if wait > MAX_RETRY_AFTER:
-                    break
-                self.sleep(wait)
-                last = "rate limited (HTTP 429)"
-                continue
-            if response.status_code >= 500:
-                last = f"HTTP {response.status_code}"
-                self.sleep(backoff(attempt))
-                continue
-            if body in AUTH_ERRORS or response.status_code in (401, 403, 404):
-                raise SlackAuthError(
-                    f"Slack refused the webhook ({body or response.status_code}); check the URL "
-                    "in the environment variable named by slack.webhook_env"
-                )
-            raise DeliveryError(f"Slack webhook refused the post: {body or response.status_code}")
-        raise DeliveryError(f"could not post through the webhook: {last}")
+        try:
+            response = self.client.send(
+                text=message.text,
+                blocks=list(message.blocks),
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+        except (SlackClientError, OSError) as e:
+            raise TransientDeliveryError(
+                f"cannot reach the Slack webhook: {e.__class__.__name__}"
+            ) from e
+        status, body = response.status_code, (response.body or "").strip()
+        if status == 200:
+            return
+        if status == 429:
+            wait = retry_after(response.headers)
+            raise TransientDeliveryError("rate limited by the webhook (HTTP 429)", retry_after=wait)
+        if status >= 500:
+            raise TransientDeliveryError(f"the Slack webhook answered HTTP {status}")
+        if body in AUTH_ERRORS or status in (401, 403, 404):
+            raise SlackAuthError(
+                f"Slack refused the webhook ({body or status}); check the URL "
+                "in the environment variable named by slack.webhook_env"
+            )
+        code = body or f"HTTP {status}"
+        fix = FIXES.get(code)
+        raise RefusedError(
+            f"Slack webhook refused the post: {code}" + (f"; {fix}" if fix else ""),
+            code=code,
+            channel_wide=code in ("channel_not_found", "channel_is_archived", "action_prohibited"),
+        )

@@ -25,7 +25,9 @@ class StateStore(Protocol):
     def feed_state(self, name: str) -> models.FeedState | None: ...
     def feed_states(self) -> dict[str, models.FeedState]: ...
     def record_feed_update(self, update: models.FeedUpdate) -> None:
-        """Record one poll of a feed: its validators and counts, or its error."""
+        """Record one poll of a feed: its validators, counts and warning, or its error (which
+        counts the failures in a row, and with `disabled` stops the feed). A new configured url
+        resets validators, redirect, body hash and a disabled mark."""
         ...
 
     # items (pipeline, backtest)
@@ -35,6 +37,10 @@ class StateStore(Protocol):
 
     def add_keys(self, known: str, keys: Sequence[str]) -> None:
         """Attach more identity keys to the item that has the key `known`."""
+        ...
+
+    def item_of_key(self, key: str) -> models.KnownItem | None:
+        """The recorded item that has the key `key` (its feed, link and every key), or None."""
         ...
 
     def record_item(self, item: models.ItemIntent) -> list[int | None]:
@@ -54,8 +60,23 @@ class StateStore(Protocol):
         """The outlets already in an alert's thread, its own included."""
         ...
 
-    def pending_alerts(self) -> list[models.PendingAlert]:
-        """Alerts not yet delivered, oldest first (a parent before its replies)."""
+    def pending_alerts(self, include_printed: bool = False) -> list[models.PendingAlert]:
+        """Alerts not yet delivered, oldest first (a parent before its replies); with
+        `include_printed` also those only shown on stdout (Slack is still owed them)."""
+        ...
+
+    def alerts_with_status(self, status: models.AlertStatus) -> list[models.PendingAlert]:
+        """Every alert in `status`, oldest first (`watchbot alerts` lists the failed ones)."""
+        ...
+
+    def retry_failed(self, ids: Sequence[int] | None = None) -> list[int]:
+        """Failed alerts back to pending: `ids` (all when None) and the failed replies in their
+        threads; the ids put back."""
+        ...
+
+    def record_posted(self, posts: Sequence[models.PostedStory], now: datetime) -> int:
+        """Stories found in Slack's history recorded as seen, so they never alert again; how
+        many were new."""
         ...
 
     def alert(self, alert_id: int) -> models.PendingAlert | None: ...
@@ -64,6 +85,10 @@ class StateStore(Protocol):
         ...
 
     def mark_sent(self, alert_id: int, ts: str | None, now: datetime) -> None: ...
+    def mark_printed(self, alert_id: int) -> None:
+        """Shown on stdout, never sent: still owed to Slack (`pending_alerts(True)`)."""
+        ...
+
     def mark_status(
         self, alert_id: int, status: models.AlertStatus, error: str | None = None
     ) -> None: ...
@@ -83,10 +108,13 @@ class StateStore(Protocol):
     def close(self) -> None: ...
 
 
-def open_store(database: Path, *, copy: bool = False) -> StateStore:
+def open_store(database: Path, *, copy: bool = False, writable: bool = True) -> StateStore:
     """The store at `database` (created on first use), or with `copy` an in-memory copy of it
-    that a dry run may change freely."""
-    return SqliteStore.open_copy(database) if copy else SqliteStore.open(database)
+    that a dry run may change freely. A file that cannot be used (damaged, read-only, locked;
+    with `writable`, also not writable now) raises StoreError naming the file and the fix."""
+    if copy:
+        return SqliteStore.open_copy(database)
+    return SqliteStore.open(database, writable=writable)
 
 
 __all__ = ["RunLock", "SqliteStore", "StateStore", "open_store"]

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
 
-from watchbot.models import Hit, Story, WatchlistVerdict
+from watchbot.models import Decision, Hit, Story, WatchlistVerdict
 
 
 def iso(value: datetime | None) -> str | None:
@@ -39,5 +39,6 @@ def verdicts_from_json(text: str) -> tuple[WatchlistVerdict, ...]:
     for v in json.loads(text):
         v["hits"] = tuple(Hit(**h) for h in v["hits"])
         v["reasons"] = tuple(v.get("reasons", ()))
+        v["decisions"] = tuple(Decision(**d) for d in v.get("decisions", ()))
         out.append(WatchlistVerdict(**v))
     return tuple(out)

@@ -6,7 +6,7 @@ import fcntl
 import os
 from pathlib import Path
 
-from watchbot.errors import LockedError
+from watchbot.errors import LockedError, StoreError
 
 
 class RunLock:
@@ -19,8 +19,20 @@ class RunLock:
         self._fd: int | None = None
 
     def acquire(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as e:
+            if self.path.is_dir():
+                what = "is a folder"
+            elif isinstance(e, FileExistsError | NotADirectoryError):
+                what = f"a file stands where its folder should be ({self.path.parent})"
+            else:
+                what = (e.strerror or str(e)).lower()
+            raise StoreError(
+                f"cannot take the run lock {self.path}: {what}; the user that runs watchbot "
+                "must be able to create and write it (remove it, or chown it to that user)"
+            ) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

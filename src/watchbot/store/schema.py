@@ -60,7 +60,15 @@ MIGRATIONS: tuple[str, ...] = (
         id   TEXT NOT NULL                  -- Slack's id, which history look-ups need
     );
     """,
-    # 1 → 2: an alert may follow an earlier one (a next step of its story, linked from it);
+    # 1 → 2: feed health for issue 8 (back-off, degraded feeds, 410 Gone, identical bodies)
+    """
+    ALTER TABLE feeds ADD COLUMN error_count INTEGER NOT NULL DEFAULT 0;  -- failures in a row
+    ALTER TABLE feeds ADD COLUMN warning TEXT;      -- why the last good poll was degraded
+    ALTER TABLE feeds ADD COLUMN body_hash TEXT;    -- of the last body, to skip an identical one
+    ALTER TABLE feeds ADD COLUMN disabled TEXT;     -- why it is no longer polled (410 Gone)
+    ALTER TABLE feeds ADD COLUMN throttled INTEGER NOT NULL DEFAULT 0;  -- last failure: 429/503
+    """,
+    # 2 → 3: an alert may follow an earlier one (a next step of its story, linked from it);
     # thread replies keep a same-story payload too, so a restart reloads whole threads
     """
     ALTER TABLE alerts ADD COLUMN follows_id INTEGER REFERENCES alerts (id) ON DELETE SET NULL;

@@ -11,64 +11,59 @@ after a crash either both are there (and the pending alerts are delivered next c
 from __future__ import annotations
 
 import sqlite3
-import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from watchbot.errors import WatchbotError
+from watchbot.errors import StoreError
 from watchbot.models import (
-    AlertStatus,
     FeedState,
     FeedUpdate,
-    FollowsLink,
     ItemIntent,
-    PendingAlert,
+    KnownItem,
     StoredStory,
     Story,
-    WindowReport,
 )
+from watchbot.store.alerts import AlertTables
 from watchbot.store.codec import (
     iso,
     parse_dt,
-    story_from_json,
     story_to_json,
-    verdicts_from_json,
     verdicts_to_json,
 )
-from watchbot.store.schema import MIGRATIONS
+from watchbot.store.diagnose import explain, probe
+
+OPEN_WAIT = 5.0  # seconds to wait for another program's lock when opening, before saying so
+BUSY_TIMEOUT_MS = 30_000  # then, for each statement: the daemon's own transactions are short
 
 
-class SqliteStore:
-    """The project's SQLite database. Methods are thread-safe."""
-
-    def __init__(self, conn: sqlite3.Connection, path: Path | None) -> None:
-        self.conn = conn
-        self.path = path
-        self._lock = threading.RLock()
-        conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA foreign_keys = ON")
-        self._migrate()
+class SqliteStore(AlertTables):
+    """The project's SQLite database: feeds, items, retention here; alerts in `AlertTables`,
+    the connection, schema and transactions in `Connection`. Methods are thread-safe."""
 
     @classmethod
-    def open(cls, path: Path) -> SqliteStore:
-        """Open (creating it and its folder on first use) the database at `path`."""
+    def open(cls, path: Path, *, writable: bool = True) -> SqliteStore:
+        """Open (creating it and its folder on first use) the database at `path`, and check
+        it: a damaged, foreign, read-only or locked file raises StoreError naming the fix."""
+        conn = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
+            conn = sqlite3.connect(
+                path, timeout=OPEN_WAIT, check_same_thread=False, isolation_level=None
+            )
             conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA busy_timeout = 30000")
             conn.execute("PRAGMA synchronous = NORMAL")
-        except (OSError, sqlite3.Error) as e:
-            raise WatchbotError(
-                f"cannot open database {path}: {e}; check `database` in the config"
-            ) from e
-        try:
+            probe(conn, path, writable=writable)
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             return cls(conn, path)
-        except BaseException:
-            conn.close()  # e.g. a newer schema: do not leave the file open behind the error
+        except BaseException as e:
+            if conn is not None:
+                conn.close()  # do not leave the file open behind the error
+            if isinstance(e, OSError | sqlite3.OperationalError):
+                raise explain(path, e) from None
+            if type(e) is sqlite3.DatabaseError:  # not a database, malformed
+                raise explain(path, e) from None
             raise
 
     @classmethod
@@ -77,70 +72,45 @@ class SqliteStore:
         that must behave like a real run without changing the real state."""
         memory = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
         if path.exists():
-            # as_uri() percent-encodes the path: a '#' or '?' in a folder name would otherwise
-            # cut the URI short and open (and create) some other file
-            source = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
             try:
-                source.backup(memory)
-            finally:
-                source.close()
-        return cls(memory, None)
-
-    def close(self) -> None:
-        with self._lock:
-            self.conn.close()
-
-    # --- schema ----------------------------------------------------------------------------------
-
-    def _migrate(self) -> None:
-        with self._lock:
-            version = self.conn.execute("PRAGMA user_version").fetchone()[0]
-            if version > len(MIGRATIONS):
-                raise WatchbotError(
-                    f"database {self.path} has schema version {version}, newer than this "
-                    f"watchbot knows ({len(MIGRATIONS)}); upgrade watchbot"
+                # as_uri() percent-encodes the path: a '#' or '?' in a folder name would
+                # otherwise cut the URI short and open (and create) some other file
+                source = sqlite3.connect(
+                    f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=OPEN_WAIT
                 )
-            for number in range(version, len(MIGRATIONS)):
-                # one script, one transaction: a migration is applied whole or not at all
-                self.conn.executescript(
-                    f"BEGIN IMMEDIATE; {MIGRATIONS[number]};"
-                    f" PRAGMA user_version = {number + 1}; COMMIT;"
-                )
-
-    @property
-    def schema_version(self) -> int:
-        with self._lock:
-            return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self.conn
-            except BaseException:
-                self.conn.execute("ROLLBACK")
+                try:
+                    source.backup(memory)
+                finally:
+                    source.close()
+                probe(memory, path, writable=False)
+            except (OSError, sqlite3.OperationalError, sqlite3.DatabaseError) as e:
+                memory.close()
+                raise explain(path, e) from None
+            except StoreError:
+                memory.close()
                 raise
-            self.conn.execute("COMMIT")
+        return cls(memory, None)
 
     # --- feeds -----------------------------------------------------------------------------------
 
     def feed_state(self, name: str) -> FeedState | None:
-        with self._lock:
+        with self._guard():
             row = self.conn.execute("SELECT * FROM feeds WHERE name = ?", (name,)).fetchone()
         return _feed_state(row) if row else None
 
     def feed_states(self) -> dict[str, FeedState]:
-        with self._lock:
+        with self._guard():
             rows = self.conn.execute("SELECT * FROM feeds").fetchall()
         return {row["name"]: _feed_state(row) for row in rows}
 
     def _ensure_feed(self, conn: sqlite3.Connection, name: str, url: str) -> None:
         conn.execute("INSERT OR IGNORE INTO feeds (name, url) VALUES (?, ?)", (name, url))
-        # a new url in the config wins over a redirect remembered for the old one
+        # a new url in the config wins over a redirect remembered for the old one, and gives a
+        # feed disabled by a 410 another chance
         conn.execute(
-            "UPDATE feeds SET url = ?, moved_to = NULL, etag = NULL, last_modified = NULL "
-            "WHERE name = ? AND url != ?",
+            "UPDATE feeds SET url = ?, moved_to = NULL, etag = NULL, last_modified = NULL,"
+            " body_hash = NULL, disabled = NULL, error_count = 0, throttled = 0"
+            " WHERE name = ? AND url != ?",
             (url, name, url),
         )
 
@@ -152,14 +122,24 @@ class SqliteStore:
             if update.error is not None:
                 conn.execute(
                     "UPDATE feeds SET last_attempt = ?, last_error = ?, last_error_at = ?,"
-                    " next_due = ? WHERE name = ?",
-                    (now, update.error, now, due, update.name),
+                    " next_due = ?, error_count = error_count + 1, throttled = ?,"
+                    " disabled = ? WHERE name = ?",
+                    (
+                        now,
+                        update.error,
+                        now,
+                        due,
+                        int(update.throttled),
+                        update.error if update.disabled else None,
+                        update.name,
+                    ),
                 )
                 return
             conn.execute(
                 "UPDATE feeds SET etag = ?, last_modified = ?, last_attempt = ?, last_success = ?,"
                 " next_due = ?, items_seen = items_seen + ?, polls = polls + 1,"
-                " moved_to = COALESCE(?, moved_to) WHERE name = ?",
+                " moved_to = COALESCE(?, moved_to), error_count = 0, throttled = 0,"
+                " warning = ?, body_hash = COALESCE(?, body_hash) WHERE name = ?",
                 (
                     update.etag,
                     update.last_modified,
@@ -168,6 +148,8 @@ class SqliteStore:
                     due,
                     update.new_items,
                     update.moved_to,
+                    update.warning,
+                    update.body_hash,
                     update.name,
                 ),
             )
@@ -179,7 +161,7 @@ class SqliteStore:
         if not keys:
             return set()
         marks = ",".join("?" * len(keys))
-        with self._lock:
+        with self._guard():
             rows = self.conn.execute(
                 f"SELECT key FROM item_keys WHERE key IN ({marks})", tuple(keys)
             ).fetchall()
@@ -195,6 +177,21 @@ class SqliteStore:
                     "INSERT OR IGNORE INTO item_keys (key, item_id) VALUES (?, ?)",
                     [(k, row[0]) for k in keys],
                 )
+
+    def item_of_key(self, key: str) -> KnownItem | None:
+        """The recorded item that has `key`: its feed, link as written and every key."""
+        with self._lock:
+            row = self.conn.execute(
+                "SELECT items.id, items.feed, items.url FROM item_keys"
+                " JOIN items ON items.id = item_keys.item_id WHERE item_keys.key = ?",
+                (key,),
+            ).fetchone()
+            if row is None:
+                return None
+            keys = self.conn.execute(
+                "SELECT key FROM item_keys WHERE item_id = ?", (row["id"],)
+            ).fetchall()
+        return KnownItem(row["feed"], row["url"], frozenset(k[0] for k in keys))
 
     def record_item(self, item: ItemIntent) -> list[int | None]:
         """Record a new item and the alerts it causes, atomically. Returns the alerts' ids, in
@@ -245,7 +242,7 @@ class SqliteStore:
 
     def stories_since(self, since: datetime) -> Iterator[StoredStory]:
         """Stored stories seen since `since`, oldest first (for backtests)."""
-        with self._lock:
+        with self._guard():
             rows = self.conn.execute(
                 "SELECT items.*, EXISTS (SELECT 1 FROM alerts WHERE alerts.item_id = items.id)"
                 " AS alerted FROM items WHERE seen_at >= ? ORDER BY seen_at, id",
@@ -270,135 +267,15 @@ class SqliteStore:
                 alerted=bool(row["alerted"]),
             )
 
-    # --- alerts ----------------------------------------------------------------------------------
-
-    def _alert(self, row: sqlite3.Row) -> PendingAlert:
-        return PendingAlert(
-            id=row["id"],
-            story_key=row["story_key"],
-            channel=row["channel"],
-            status=AlertStatus(row["status"]),
-            parent_id=row["parent_id"],
-            story=story_from_json(row["story"]),
-            verdicts=verdicts_from_json(row["verdicts"]),
-            created=parse_dt(row["created"]) or datetime.now(UTC),
-            attempts=row["attempts"],
-            ts=row["ts"],
-            follows=_follows(row),
-        )
-
-    # with the title, link and outlet of the earlier alert an alert follows, if any
-    _ALERT_SELECT = (
-        "SELECT a.*, f.story AS follows_story FROM alerts a"
-        " LEFT JOIN alerts f ON f.id = a.follows_id"
-    )
-
-    def pending_alerts(self) -> list[PendingAlert]:
-        """Alerts recorded but not yet delivered, oldest first (parents before their replies)."""
-        with self._lock:
-            rows = self.conn.execute(
-                f"{self._ALERT_SELECT} WHERE a.status = 'pending' ORDER BY a.id"
-            ).fetchall()
-        return [self._alert(r) for r in rows]
-
-    def alert(self, alert_id: int) -> PendingAlert | None:
-        with self._lock:
-            row = self.conn.execute(f"{self._ALERT_SELECT} WHERE a.id = ?", (alert_id,)).fetchone()
-        return self._alert(row) if row else None
-
-    def alerts(self) -> list[PendingAlert]:
-        with self._lock:
-            rows = self.conn.execute(f"{self._ALERT_SELECT} ORDER BY a.id").fetchall()
-        return [self._alert(r) for r in rows]
-
-    def mark_attempt(self, alert_id: int) -> None:
-        """Recorded before each post: an alert that is still pending with attempts > 0 may have
-        reached Slack without our hearing back, so the next try looks for it first."""
-        with self._transaction() as conn:
-            conn.execute("UPDATE alerts SET attempts = attempts + 1 WHERE id = ?", (alert_id,))
-
-    def mark_sent(self, alert_id: int, ts: str | None, now: datetime) -> None:
-        with self._transaction() as conn:
-            conn.execute(
-                "UPDATE alerts SET status = 'sent', ts = ?, sent_at = ?, last_error = NULL"
-                " WHERE id = ?",
-                (ts, iso(now), alert_id),
-            )
-
-    def mark_status(self, alert_id: int, status: AlertStatus, error: str | None = None) -> None:
-        """E.g. `related` for a reply a webhook cannot thread: recorded, never posted."""
-        with self._transaction() as conn:
-            conn.execute(
-                "UPDATE alerts SET status = ?, last_error = ? WHERE id = ?",
-                (status, error, alert_id),
-            )
-
-    def mark_attempt_failed(self, alert_id: int, error: str) -> None:
-        """A delivery attempt failed; the alert stays pending for the next cycle."""
-        with self._transaction() as conn:
-            conn.execute("UPDATE alerts SET last_error = ? WHERE id = ?", (error, alert_id))
-
-    def window_alerts(self, channel: str, since: datetime) -> list[WindowReport]:
-        """The reports of `channel` since `since` that have a same-story payload: alerts, and
-        thread replies with their thread, oldest first (a thread's alert before its replies)."""
-        with self._lock:
-            rows = self.conn.execute(
-                "SELECT id, signature, created, parent_id FROM alerts WHERE channel = ?"
-                " AND created >= ? AND signature IS NOT NULL ORDER BY id",
-                (channel, iso(since)),
-            ).fetchall()
-        return [WindowReport(r[0], _payload(r[1]), parse_dt(r[2]) or since, r[3]) for r in rows]
-
-    def thread_feeds(self, alert_id: int) -> set[str]:
-        """The outlets already in an alert's thread: its own and those of its related reports."""
-        with self._lock:
-            rows = self.conn.execute(
-                "SELECT items.feed FROM alerts JOIN items ON items.id = alerts.item_id"
-                " WHERE alerts.id = ? OR alerts.parent_id = ?",
-                (alert_id, alert_id),
-            ).fetchall()
-        return {row[0] for row in rows}
-
-    def pending_error(self) -> str | None:
-        """The latest delivery error of an alert still pending, for `watchbot feeds`."""
-        with self._lock:
-            row = self.conn.execute(
-                "SELECT last_error FROM alerts WHERE status = 'pending' AND last_error IS NOT NULL"
-                " ORDER BY id DESC LIMIT 1"
-            ).fetchone()
-        return row[0] if row else None
-
-    def counts(self) -> dict[str, int]:
-        with self._lock:
-            rows = self.conn.execute(
-                "SELECT status, COUNT(*) FROM alerts GROUP BY status"
-            ).fetchall()
-            items = self.conn.execute("SELECT COUNT(*) FROM items").fetchone()[0]
-        out = {row[0]: row[1] for row in rows}
-        out["items"] = items
-        return out
-
-    def channel_id(self, name: str) -> str | None:
-        with self._lock:
-            row = self.conn.execute("SELECT id FROM channels WHERE name = ?", (name,)).fetchone()
-        return row[0] if row else None
-
-    def remember_channel(self, name: str, channel_id: str) -> None:
-        with self._transaction() as conn:
-            conn.execute(
-                "INSERT INTO channels (name, id) VALUES (?, ?)"
-                " ON CONFLICT (name) DO UPDATE SET id = excluded.id",
-                (name, channel_id),
-            )
-
     # --- retention -------------------------------------------------------------------------------
 
     def prune(self, before: datetime) -> tuple[int, int]:
-        """Delete items and delivered alerts older than `before`. Pending alerts are kept (never
-        lost). Returns (items, alerts) deleted."""
+        """Delete items and delivered alerts older than `before`. Pending and printed alerts are
+        kept (Slack is owed them). Returns (items, alerts) deleted."""
         with self._transaction() as conn:
             alerts = conn.execute(
-                "DELETE FROM alerts WHERE created < ? AND status != 'pending'", (iso(before),)
+                "DELETE FROM alerts WHERE created < ? AND status NOT IN ('pending', 'printed')",
+                (iso(before),),
             ).rowcount
             items = conn.execute(
                 "DELETE FROM items WHERE seen_at < ? AND id NOT IN"
@@ -408,20 +285,9 @@ class SqliteStore:
         return items, alerts
 
 
-def _follows(row: sqlite3.Row) -> FollowsLink | None:
-    if row["follows_story"] is None:
-        return None
-    story = story_from_json(row["follows_story"])
-    return FollowsLink(story.title, story.url, story.feed)
-
-
-def _payload(value: str | bytes) -> bytes:
-    # stored as TEXT by versions before the payload was opaque; as BLOB since
-    return value.encode("utf-8") if isinstance(value, str) else bytes(value)
-
-
 def _feed_state(row: sqlite3.Row) -> FeedState:
     data: dict[str, Any] = dict(row)
     for key in ("last_attempt", "last_success", "last_error_at", "next_due"):
         data[key] = parse_dt(data[key])
+    data["throttled"] = bool(data["throttled"])
     return FeedState(**data)
