@@ -83,7 +83,11 @@ class MeaningIndex:
         self._threads: dict[int, _Thread] = {}
         self._slots: dict[int, int] = {}  # vector slot → alert id
         self._vectors = VectorStore()
-        self._tokens: RelatedIndex[int] = RelatedIndex()
+        # the rules' token index of the reports stored without vectors (before the meaning
+        # method, or while the model was down), for lookups with vectors; and, built on the
+        # first lookup without vectors (the model failed to load), one of every report
+        self._plain: RelatedIndex[int] = RelatedIndex()
+        self._all: RelatedIndex[int] | None = None
         self._recent: OrderedDict[tuple[str, str], Report] = OrderedDict()
 
     @property
@@ -117,14 +121,23 @@ class MeaningIndex:
             self._slots[slot] = alert_id
         self._entries[alert_id] = _Entry(report, when, root, slot)
         self._threads.setdefault(root, _Thread()).members.append(alert_id)
-        self._tokens.add(alert_id, report.sig, when)
+        if slot is None:
+            self._plain.add(alert_id, report.sig, when)
+        if self._all is not None:
+            self._all.add(alert_id, report.sig, when)
 
     def _candidate_threads(self, report: Report, since: datetime) -> list[int]:
+        """The threads of the reports nearest `report` in meaning, and of those sharing its
+        rarest words among reports that have no vectors (or all, when it has none itself). A
+        report with vectors below CANDIDATE_COSINE cannot reach the bar on words alone."""
         ids: dict[int, None] = {}
         if report.full is not None:
             for slot, _ in self._vectors.nearest(report.full.astype(np.float32), CANDIDATE_COSINE):
                 ids[self._slots[slot]] = None
-        for alert_id, _, _ in self._tokens.candidates(report.sig):
+            tokens = self._plain
+        else:
+            tokens = self._every_report()
+        for alert_id, _, _ in tokens.candidates(report.sig):
             ids[alert_id] = None
         threads: dict[int, None] = {}
         for alert_id in ids:
@@ -132,6 +145,13 @@ class MeaningIndex:
             if entry is not None and entry.when >= since:
                 threads[entry.thread] = None
         return list(threads)[: MAX_THREADS * 2]
+
+    def _every_report(self) -> RelatedIndex[int]:
+        if self._all is None:
+            self._all = RelatedIndex()
+            for alert_id, entry in self._entries.items():
+                self._all.add(alert_id, entry.report.sig, entry.when)
+        return self._all
 
     def judge_thread(self, report: Report, thread: int, now: datetime) -> ThreadEvidence:
         """`report` against every report of `thread` within the window."""
@@ -191,7 +211,9 @@ class MeaningIndex:
             members.remove(alert_id)
             if not members:
                 del self._threads[entry.thread]
-        self._tokens.prune(before)
+        self._plain.prune(before)
+        if self._all is not None:
+            self._all.prune(before)
         moved = self._vectors.compact()
         if moved is not None:
             self._slots = {moved[s]: i for s, i in self._slots.items()}
