@@ -116,9 +116,11 @@ class MeaningIndex:
         if thread is not None and thread not in self._threads:
             root = alert_id  # its thread's first alert is gone: it starts its own
         slot = None
-        if report.full is not None:
-            slot = self._vectors.add(report.full.astype(np.float32))
+        if report.full is not None and report.headline is not None:
+            full, headline = report.full.astype(np.float32), report.headline.astype(np.float32)
+            slot = self._vectors.add(full, headline)
             self._slots[slot] = alert_id
+            report = Report(report.sig)  # its vectors live in the store, once
         self._entries[alert_id] = _Entry(report, when, root, slot)
         self._threads.setdefault(root, _Thread()).members.append(alert_id)
         if slot is None:
@@ -153,6 +155,12 @@ class MeaningIndex:
                 self._all.add(alert_id, entry.report.sig, entry.when)
         return self._all
 
+    def _stored(self, entry: _Entry) -> Report:
+        if entry.slot is None:
+            return entry.report
+        headline, full = self._vectors.vectors(entry.slot)
+        return Report(entry.report.sig, headline, full)
+
     def judge_thread(self, report: Report, thread: int, now: datetime) -> ThreadEvidence:
         """`report` against every report of `thread` within the window."""
         best: Evidence | None = None
@@ -162,7 +170,7 @@ class MeaningIndex:
             if entry.when < now - self.window:
                 continue
             hours = abs((now - entry.when).total_seconds()) / 3600
-            evidence = judge(report, entry.report, hours)
+            evidence = judge(report, self._stored(entry), hours)
             blocked = blocked or evidence.guard
             if best is None or evidence.score - evidence.bar > best.score - best.bar:
                 best = evidence

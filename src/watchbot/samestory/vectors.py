@@ -35,6 +35,7 @@ class VectorStore:
 
     def __init__(self) -> None:
         self._full = np.zeros((0, DIM), np.float16)
+        self._headline = np.zeros((0, DIM), np.float16)  # kept beside, for the judge
         self._codes = np.zeros((BITS // 64, 0), np.uint64)  # word k of every code in row k
         self._alive = np.zeros(0, bool)
         self._size = 0
@@ -46,18 +47,23 @@ class VectorStore:
         size, capacity = self._size, max(64, 2 * len(self._alive))
         full = np.zeros((capacity, DIM), np.float16)
         full[:size] = self._full[:size]
+        headline = np.zeros((capacity, DIM), np.float16)
+        headline[:size] = self._headline[:size]
+        self._headline = headline
         codes = np.zeros((BITS // 64, capacity), np.uint64)
         codes[:, :size] = self._codes[:, :size]
         alive = np.zeros(capacity, bool)
         alive[:size] = self._alive[:size]
         self._full, self._codes, self._alive = full, codes, alive
 
-    def add(self, vector: Vector) -> int:
-        """Store `vector` (normalised); its slot."""
+    def add(self, vector: Vector, headline: Vector | None = None) -> int:
+        """Store `vector` (normalised), and the report's `headline` vector if given; its slot.
+        Only `vector` is searched."""
         if self._size == len(self._alive):
             self._grow()
         slot = self._size
         self._full[slot] = vector
+        self._headline[slot] = 0 if headline is None else headline
         self._codes[:, slot] = _code(vector)
         self._alive[slot] = True
         self._size += 1
@@ -65,6 +71,10 @@ class VectorStore:
 
     def drop(self, slot: int) -> None:
         self._alive[slot] = False
+
+    def vectors(self, slot: int) -> tuple[npt.NDArray[np.float16], npt.NDArray[np.float16]]:
+        """The stored (headline, vector) of `slot`, as half floats (copies)."""
+        return self._headline[slot].copy(), self._full[slot].copy()
 
     def cosine(self, vector: Vector, slot: int) -> float:
         return float(self._full[slot].astype(np.float32) @ vector)
@@ -101,6 +111,7 @@ class VectorStore:
             return None
         keep = np.flatnonzero(self._alive[:n])
         self._full = self._full[keep].copy()
+        self._headline = self._headline[keep].copy()
         self._codes = self._codes[:, keep].copy()
         self._alive = np.ones(len(keep), bool)
         self._size = len(keep)
