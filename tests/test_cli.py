@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -378,8 +379,9 @@ def test_a_model_that_fails_to_load_falls_back_to_the_rules(
     assert "same-story  rules only: " in checked.stdout and "without its weights" in checked.stdout
     result = watchbot("poll", "--config", str(config), env=env)
     assert result.returncode == 0, result.stderr
-    assert "same-story method: rules only" in result.stderr
-    assert "simulated broken install" in result.stderr
+    [warning] = [line for line in result.stderr.splitlines() if "rules only" in line]
+    assert "WARNING" in warning and "same-story method: rules only" in warning, result.stderr
+    assert "simulated broken install" in warning
     posts = slack_server.posts("#news-alerts")
     assert [p["thread_ts"] is None for p in posts] == [True, False]
 
@@ -406,6 +408,52 @@ def test_same_explains_a_pair(tmp_path: Path) -> None:
     assert "guard       different steps of the story" in out
     assert "similarity  cosine 0." in out
     assert "shared      " in out and "ontivero" in out
+
+
+def test_same_shows_the_decision_score_guard_and_shared_facts() -> None:
+    """29 against 26 cartel members, told alike: close in meaning, kept apart by a guard."""
+    result = watchbot(
+        "same",
+        "Mexico sends 29 cartel members to the United States",
+        "Mexico sends 26 cartel members to the United States",
+        "--summary-a",
+        "Sinaloa and Jalisco cartel leaders were flown north on Tuesday.",
+        "--summary-b",
+        "Leaders of the Jalisco cartel were flown north on Tuesday.",
+    )
+    assert result.returncode == 0, result.stderr
+    lines = dict(line.split(None, 1) for line in result.stdout.splitlines())
+    assert list(lines) == ["decision", "score", "similarity", "guard", "rules", "shared", "method"]
+    assert lines["decision"].startswith("RELATED, not the same story")
+    score = re.fullmatch(r"(\d+\.\d{3}) \(needs (\d+\.\d{3})\)", lines["score"])
+    assert score is not None, lines["score"]
+    assert float(score[1]) > float(score[2]) == 1.0  # a high score, and still not the same story
+    assert re.fullmatch(r"cosine 0\.\d{3}", lines["similarity"])
+    assert lines["guard"].startswith("different figures")
+    assert lines["rules"] == "not the same story by the rules alone"
+    assert "jalisco" in lines["shared"].split(", ")
+    assert lines["method"].startswith("meaning (USE multilingual v3")
+
+
+def test_same_time_and_rules_alone() -> None:
+    """Two days apart the bar is higher; with --method rules there is no cosine."""
+    result = watchbot(
+        "same",
+        "Mexico hands 29 cartel members over to the United States",
+        "México entrega a Estados Unidos a 29 miembros de cárteles",
+        "--hours",
+        "48",
+        "--method",
+        "rules",
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.startswith("decision    SAME STORY: a thread reply of the first report's alert")
+    assert "(needs 1.120)" in out
+    assert "similarity  n/a (rules alone)" in out
+    assert "guard       none fired" in out
+    assert "shared      29\n" in out
+    assert out.rstrip().endswith("method      rules alone (--method rules)")
 
 
 def test_same_json_reads_and_writes_json_lines() -> None:
