@@ -8,7 +8,7 @@ members, another person, place or day), and time raises the bar: a report two da
 more evidence than one an hour later.
 
 Two reports are one story when no guard fires and either the rules alone say so (with a
-cosine of at least `RULES_COSINE`), or the combined score clears the bar. Meaning therefore only
+cosine of at least `RULES_COSINE`, within `RULES_HOURS`), or the combined score clears the bar. Meaning therefore only
 adds merges to what the rules find, and the guards veto both.
 """
 
@@ -40,6 +40,7 @@ RELATED_COSINE = 0.55  # headline+summary cosine above which a story follows ano
 # the rules alone calling it one story are enough, unless meaning says the two reports are far
 # apart (real pairs the rules merge wrongly had cosines of 0.36–0.38; one story's, above 0.41)
 RULES_COSINE = 0.4
+RULES_HOURS = 24.0  # ... and only within a day: later, the score must clear the time's bar
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,7 @@ def judge(a: Report, b: Report, hours: float = 0.0) -> Evidence:
     score += RULES_BONUS if rules else 0.0
     if guard:
         score -= GUARD_PENALTY
-    same = guard is None and ((rules and cosine >= RULES_COSINE) or score >= needed)
+    by_rules = rules and cosine >= RULES_COSINE and hours <= RULES_HOURS
+    same = guard is None and (by_rules or score >= needed)
     related = not same and cosine >= RELATED_COSINE
     return Evidence(same, related, score, cosine, needed, guard, rules, shared)
