@@ -8,8 +8,8 @@ members, another person, place or day), and time raises the bar: a report two da
 more evidence than one an hour later.
 
 Two reports are one story when no guard fires and either the rules alone say so (with a
-cosine of at least `RULES_COSINE`, within `RULES_HOURS`), or the combined score clears the bar. Meaning therefore only
-adds merges to what the rules find, and the guards veto both.
+cosine of at least `RULES_COSINE`, within `RULES_HOURS`), or the combined score clears the
+bar. Meaning therefore only adds merges to what the rules find, and the guards veto both.
 """
 
 from __future__ import annotations
