@@ -161,6 +161,35 @@ def test_default_watchlist_on_the_dev_set(lang: str) -> None:
     assert result.precision >= 0.97 and result.recall >= 0.97, message
 
 
+DEV_2 = DATA / "matcher_dev2.jsonl"
+
+
+def test_dev_set_2_is_well_formed() -> None:
+    items = corpus(DEV_2)
+    for item in items:
+        assert set(item) == {"id", "title", "summary", "lang", "want", "note"}, item
+        assert item["lang"] in ("en", "es") and isinstance(item["want"], bool), item
+        assert item["id"].startswith("d2-"), item
+    assert len({item["id"] for item in items}) == len(items) == 298
+    assert len({item["title"] for item in items}) == len(items), "duplicate titles"
+    assert sum(item["lang"] == "es" for item in items) >= len(items) * 0.45
+    assert sum(not item["want"] for item in items) >= len(items) * 0.40
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_default_watchlist_on_dev_set_2(lang: str) -> None:
+    """298 items written from SPEC's description of the desk, every bullet of what it wants in
+    several wordings, 40 % hard negatives. IN-SAMPLE: its first 257 items were scored once on
+    main's watchlist (English 0.956 / 0.915, Spanish 0.985 / 0.815), then tuned on; 41 more
+    were written after that and scored once (English 1.000 / 1.000, Spanish 1.000 / 0.769)
+    before they too were tuned on. The floor says the revision holds; the figures to quote for
+    new text are the blind sets'."""
+    result = score(load(DEFAULT_WATCHLIST), "want", DEV_2, lang)
+    message = result.report(f"watchlists/mexico-security.yaml on dev set 2 ({lang})", "want")
+    print("\n" + message)
+    assert result.precision >= 0.98 and result.recall >= 0.98, message
+
+
 @pytest.mark.parametrize("lang", ["en", "es"])
 def test_default_watchlist_per_language(lang: str) -> None:
     result = score(load(DEFAULT_WATCHLIST), "want", CORPUS, lang)
