@@ -161,6 +161,35 @@ def test_default_watchlist_on_the_dev_set(lang: str) -> None:
     assert result.precision >= 0.97 and result.recall >= 0.97, message
 
 
+DEV_2 = DATA / "matcher_dev2.jsonl"
+
+
+def test_dev_set_2_is_well_formed() -> None:
+    items = corpus(DEV_2)
+    for item in items:
+        assert set(item) == {"id", "title", "summary", "lang", "want", "note"}, item
+        assert item["lang"] in ("en", "es") and isinstance(item["want"], bool), item
+        assert item["id"].startswith("d2-"), item
+    assert len({item["id"] for item in items}) == len(items) == 298
+    assert len({item["title"] for item in items}) == len(items), "duplicate titles"
+    assert sum(item["lang"] == "es" for item in items) >= len(items) * 0.45
+    assert sum(not item["want"] for item in items) >= len(items) * 0.40
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_default_watchlist_on_dev_set_2(lang: str) -> None:
+    """298 items written from SPEC's description of the desk, every bullet of what it wants in
+    several wordings, 40 % hard negatives. IN-SAMPLE: its first 257 items were scored once on
+    main's watchlist (English 0.956 / 0.915, Spanish 0.985 / 0.815), then tuned on; 41 more
+    were written after that and scored once (English 1.000 / 1.000, Spanish 1.000 / 0.769)
+    before they too were tuned on. The floor says the revision holds; the figures to quote for
+    new text are the blind sets'."""
+    result = score(load(DEFAULT_WATCHLIST), "want", DEV_2, lang)
+    message = result.report(f"watchlists/mexico-security.yaml on dev set 2 ({lang})", "want")
+    print("\n" + message)
+    assert result.precision >= 0.98 and result.recall >= 0.98, message
+
+
 @pytest.mark.parametrize("lang", ["en", "es"])
 def test_default_watchlist_per_language(lang: str) -> None:
     result = score(load(DEFAULT_WATCHLIST), "want", CORPUS, lang)
@@ -187,8 +216,8 @@ def test_default_watchlist_on_the_blind_held_out_set() -> None:
 BLIND_2 = DATA / "matcher_blind2.jsonl"
 # Scored twice, never tuned on: before issue 11's changes, and after them (see QUALITY.md).
 BLIND_2_MEASURED = {
-    "en": (0.984, 0.984),  # before: 0.984 / 0.984
-    "es": (0.981, 0.855),  # before: 0.981 / 0.839
+    "en": (0.984, 1.000),  # before: 0.984 / 0.984; after issue 11's engine 0.984 / 0.984
+    "es": (0.983, 0.952),  # before: 0.981 / 0.839; after issue 11's engine 0.981 / 0.855
 }
 
 
@@ -204,6 +233,29 @@ def test_default_watchlist_on_the_second_blind_set(lang: str) -> None:
     message = result.report(f"watchlists/mexico-security.yaml on blind set 2 ({lang})", "want")
     print("\n" + message)
     precision, recall = BLIND_2_MEASURED[lang]
+    assert len(result.tp + result.fp + result.fn + result.tn) == 110
+    assert result.precision >= precision - 0.0005 and result.recall >= recall - 0.0005, message
+
+
+BLIND_3 = DATA / "matcher_blind3.jsonl"
+# Scored once on main before the watchlist revision of dev set 2, and once after it (the
+# figures below); never read while tuning. See QUALITY.md.
+BLIND_3_MEASURED = {
+    "en": (0.968, 1.000),  # before: 0.968 / 0.984
+    "es": (1.000, 0.951),  # before: 1.000 / 0.902
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_default_watchlist_on_the_third_blind_set(lang: str) -> None:
+    """220 items (110 per language, 98 not wanted, most of them hard negatives) written for
+    issue 11 by a helper who saw only SPEC's description of the desk, after blind set 2 had been
+    read for its misses. MEASURED, NOT TUNED ON: the figure to quote for the revised watchlist.
+    The floor is the figure as measured; never edit the watchlist to make these items pass."""
+    result = score(load(DEFAULT_WATCHLIST), "want", BLIND_3, lang)
+    message = result.report(f"watchlists/mexico-security.yaml on blind set 3 ({lang})", "want")
+    print("\n" + message)
+    precision, recall = BLIND_3_MEASURED[lang]
     assert len(result.tp + result.fp + result.fn + result.tn) == 110
     assert result.precision >= precision - 0.0005 and result.recall >= recall - 0.0005, message
 
