@@ -153,11 +153,13 @@ VERDICTS = (
 )
 
 
-def new_alert(channel: str = "#news", parent_id: int | None = None) -> AlertIntent:
+def new_alert(
+    channel: str = "#news", parent_id: int | None = None, payload: bytes | None = None
+) -> AlertIntent:
     return AlertIntent(
         channel=channel,
         verdicts=VERDICTS,
-        payload=b'{"v": 1}' if parent_id is None else None,
+        payload=payload or (b'{"v": 1}' if parent_id is None else None),
         parent_id=parent_id,
     )
 

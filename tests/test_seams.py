@@ -71,6 +71,7 @@ ALLOWED: dict[str, set[str]] = {
     "health": {"metrics"},
     "notify": {"errors", "metrics", "models", "text", "store", "notify"},
     "decide": {"models"},
+    "report": {"notify"},
     "pipeline": {
         "decide",
         "errors",
@@ -81,6 +82,7 @@ ALLOWED: dict[str, set[str]] = {
         "models",
         "notify",
         "redact",
+        "report",
         "samestory",
         "store",
     },

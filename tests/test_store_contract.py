@@ -4,6 +4,7 @@ against the Protocol. Every backend runs these tests: add it to BACKENDS."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from factories import STORE_NOW as NOW
 from factories import VERDICTS, keys_of, make_story, new_alert
 from factories import only_id as alert_id
 from factories import record_story as record
-from watchbot.models import AlertStatus, FeedUpdate, ItemIntent
+from watchbot.models import AlertStatus, FeedUpdate, ItemIntent, WindowReport
 from watchbot.store import SqliteStore, StateStore
 
 BACKENDS: list[Callable[[Path], StateStore]] = [SqliteStore.open]
@@ -117,16 +118,31 @@ def test_pending_alerts_oldest_first(store: StateStore) -> None:
     assert by_id[orphan].parent_id == other  # its parent is not sent yet
 
 
-def test_window_alerts_lists_top_level_alerts_of_a_channel_since(store: StateStore) -> None:
+def test_window_alerts_lists_the_reports_of_a_channel_since(store: StateStore) -> None:
     old = alert_id(record(store, 1, new_alert("#a"), now=NOW - timedelta(days=4)))
     recent = alert_id(record(store, 2, new_alert("#a"), now=NOW - timedelta(hours=1)))
     record(store, 3, new_alert("#b"), now=NOW)
-    record(store, 4, new_alert("#a", parent_id=recent), now=NOW)
+    reply = alert_id(record(store, 4, new_alert("#a", parent_id=recent, payload=b"r"), now=NOW))
+    record(store, 5, new_alert("#a", parent_id=recent), now=NOW)  # stored without a payload
 
     window = store.window_alerts("#a", NOW - timedelta(hours=72))
 
-    assert window == [(recent, b'{"v": 1}', NOW - timedelta(hours=1))]
-    assert old not in [w[0] for w in window]
+    assert window == [
+        WindowReport(recent, b'{"v": 1}', NOW - timedelta(hours=1)),
+        WindowReport(reply, b"r", NOW, thread=recent),
+    ]
+    assert old not in [w.id for w in window]
+
+
+def test_an_alert_reads_back_the_alert_it_follows(store: StateStore) -> None:
+    first = alert_id(record(store, 1, new_alert("#a")))
+    follows = replace(new_alert("#a"), follows_id=first)
+    second = alert_id(record(store, 2, follows))
+
+    found = store.alert(second)
+    assert found is not None and found.follows is not None
+    assert found.follows.title == make_story(1).title
+    assert store.alert(first).follows is None  # type: ignore[union-attr]
 
 
 def test_unknown_feed_has_no_state(store: StateStore) -> None:

@@ -10,7 +10,7 @@ import os
 import re
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
@@ -129,6 +129,8 @@ class _Dedup(_Model):
     window: Duration = timedelta(hours=72)
     related: RelatedMode = RelatedMode.THREAD
     retention: Duration = timedelta(days=30)
+    # meaning: a multilingual sentence embedding with the rules' guards; rules: the rules alone
+    method: Literal["meaning", "rules"] = "meaning"
 
 
 class _Health(_Model):

@@ -39,18 +39,21 @@ def plan_alerts(
     payload: bytes | None,
     *,
     threads: bool,
+    follows: Mapping[str, int] | None = None,
 ) -> list[AlertIntent]:
     """One intent per channel. Where `parents` names a story already alerted in that channel,
-    the report is related to it: a thread reply when `threads` (related: thread, and a sink that
-    can thread) and its outlet is not in that thread yet, else only recorded. `payload` is the
-    same-story record of a new top-level alert."""
+    the report is the same story: a thread reply when `threads` (related: thread, and a sink
+    that can thread) and its outlet is not in that thread yet, else only recorded. Otherwise it
+    is a new alert, which links the earlier alert `follows` names for its channel (a next step
+    of that story). `payload` is the report's same-story record, kept with every intent."""
     intents = []
     for channel, group in groups.items():
         parent = parents.get(channel)
         if parent is None:
-            intents.append(AlertIntent(channel, group, payload))
+            follow = (follows or {}).get(channel)
+            intents.append(AlertIntent(channel, group, payload, follows_id=follow))
             continue
         reply = threads and story.feed not in thread_feeds.get(parent, set())
         status = AlertStatus.PENDING if reply else AlertStatus.RELATED
-        intents.append(AlertIntent(channel, group, None, parent_id=parent, status=status))
+        intents.append(AlertIntent(channel, group, payload, parent_id=parent, status=status))
     return intents

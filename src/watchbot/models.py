@@ -48,6 +48,7 @@ class DedupConfig:
     window: timedelta = timedelta(hours=72)
     related: RelatedMode = RelatedMode.THREAD
     retention: timedelta = timedelta(days=30)
+    method: str = "meaning"  # the same-story method: meaning (embedding + guards) or rules
 
 
 @dataclass(frozen=True)
@@ -354,14 +355,36 @@ class KnownItem:
 @dataclass(frozen=True)
 class AlertIntent:
     """An alert to record with its item (pipeline → store): top-level when `parent_id` is None,
-    else a related report of that alert. `payload` is the same-story method's record of a
-    top-level alert, opaque to the store."""
+    else a related report of that alert. `payload` is the same-story method's record of the
+    report, opaque to the store. `follows_id` is an earlier alert that a new top-level alert
+    follows (a next step of that story), linked from it."""
 
     channel: str
     verdicts: tuple[WatchlistVerdict, ...]
     payload: bytes | None
     parent_id: int | None = None
     status: AlertStatus = AlertStatus.PENDING
+    follows_id: int | None = None
+
+
+@dataclass(frozen=True)
+class WindowReport:
+    """A report recorded in a channel within the same-story window (store → pipeline): an
+    alert, or with `thread` a reply in that alert's thread, and its same-story payload."""
+
+    id: int
+    payload: bytes
+    created: datetime
+    thread: int | None = None
+
+
+@dataclass(frozen=True)
+class FollowsLink:
+    """The earlier alert a new alert follows, as its message names and links it."""
+
+    title: str
+    url: str | None
+    feed: str
 
 
 @dataclass(frozen=True)
@@ -378,6 +401,7 @@ class PendingAlert:
     created: datetime
     attempts: int
     ts: str | None  # the sink's message id once sent (Slack's ts)
+    follows: FollowsLink | None = None  # the earlier alert this one follows
     last_error: str | None = None  # why the last attempt failed; the reason of a failed alert
 
 
@@ -391,6 +415,7 @@ class Notice:
     story_key: str  # sent along (Slack metadata) so a message can be found again
     verdicts: tuple[WatchlistVerdict, ...] = ()
     thread_ts: str | None = None
+    follows: FollowsLink | None = None  # an alert's "Follows:" line: the earlier alert
     parent: Story | None = None  # a reply's first alert, so a reader sees which thread it is in
 
 

@@ -19,7 +19,6 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -54,73 +53,20 @@ from watchbot.models import (
 )
 from watchbot.notify import DeliveryReport, Outbox
 from watchbot.redact import redact
-from watchbot.samestory import SameStoryIndex, make_index
+from watchbot.report import CycleReport, FeedOutcome
+from watchbot.samestory import SameStoryIndex, Verdict, make_index
 from watchbot.store import StateStore
 
 log = logging.getLogger("watchbot")
 
 Clock = Callable[[], datetime]
-IndexFactory = Callable[[timedelta], SameStoryIndex]
+IndexFactory = Callable[[timedelta, str], SameStoryIndex]
 
-__all__ = ["CycleReport", "FeedOutcome", "Pipeline", "is_alertable", "utc_now"]
+__all__ = ["Pipeline", "is_alertable", "utc_now"]
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-@dataclass
-class FeedOutcome:
-    feed: str
-    error: str | None = None
-    stories: int = 0  # items in the feed this time
-    new_items: int = 0
-    alerts: int = 0  # new top-level alerts recorded
-    related: int = 0  # related reports recorded
-    not_modified: bool = False  # a 304, or a body identical to the last one (not parsed)
-    skipped: str | None = None  # why the feed was not fetched (disabled, backing off)
-    warning: str | None = None  # degraded: what was wrong with the feed, items kept
-    item_errors: int = 0  # items skipped by an unexpected error (logged; tried again next poll)
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
-
-@dataclass
-class CycleReport:
-    feeds: list[FeedOutcome] = field(default_factory=list)
-    delivery: DeliveryReport = field(default_factory=DeliveryReport)
-
-    @property
-    def failed(self) -> list[FeedOutcome]:
-        return [f for f in self.feeds if not f.ok]
-
-    @property
-    def all_failed(self) -> bool:
-        return bool(self.feeds) and len(self.failed) == len(self.feeds)
-
-    def summary(self) -> str:
-        new = sum(f.new_items for f in self.feeds)
-        alerts = sum(f.alerts for f in self.feeds)
-        related = sum(f.related for f in self.feeds)
-        d = self.delivery
-        text = (
-            f"polled {len(self.feeds)} feed(s), {len(self.failed)} failed; {new} new item(s), "
-            f"{alerts} alert(s), {related} related report(s); {d.summary()}"
-        )
-        item_errors = sum(f.item_errors for f in self.feeds)
-        if item_errors:
-            text += f"; {item_errors} item(s) skipped by an error (see the log; retried next poll)"
-        if d.errors:
-            text += f"; {len(d.errors)} delivery error(s), kept pending for the next cycle"
-        if d.failed:
-            text += (
-                f"; {len(d.failed)} alert(s) refused by Slack, marked failed (`watchbot alerts`)"
-            )
-        if d.deferred:
-            text += f"; {len(d.deferred)} channel(s) deferred to the next cycle"
-        return text
 
 
 class Pipeline:
@@ -398,10 +344,18 @@ class Pipeline:
             result = self.matcher.match(story.title, story.text)
             groups = by_channel(result.alerting, self.config.slack.channel)
         # what the decision needs, gathered first: the same-story answers and their threads
-        parents = {channel: self._index(channel, now).find(story, now) for channel in groups}
+        found = {channel: self._index(channel, now).find(story, now) for channel in groups}
+        parents = {
+            c: m.alert_id if m and m.verdict is Verdict.SAME else None for c, m in found.items()
+        }
+        follows = {c: m.alert_id for c, m in found.items() if m and m.verdict is Verdict.RELATED}
+        for channel, m in found.items():
+            if m is not None:
+                log.debug(
+                    "%s: %r is %s alert %d: %s", channel, story.title, m.verdict, m.alert_id, m.why
+                )
         threads = {p: self.store.thread_feeds(p) for p in parents.values() if p is not None}
-        fresh = [channel for channel, parent in parents.items() if parent is None]
-        payload = self._index(fresh[0], now).payload(story) if fresh else None
+        payload = self._index(next(iter(groups)), now).payload(story) if groups else None
         intents = plan_alerts(
             story,
             groups,
@@ -409,6 +363,7 @@ class Pipeline:
             threads,
             payload,
             threads=self.config.dedup.related is RelatedMode.THREAD and self.outbox.can_thread,
+            follows=follows,
         )
         item = ItemIntent(story, keys, now, alertable, tuple(intents))
         ids = self.store.record_item(item)
@@ -417,20 +372,24 @@ class Pipeline:
                 continue
             if intent.parent_id is not None:
                 out.related += 1
-                continue
-            out.alerts += 1
-            if intent.payload is not None:
-                self._index(intent.channel, now).add(alert_id, intent.payload, now)
+            else:
+                out.alerts += 1
+            if intent.payload is not None:  # the index learns thread replies too
+                index = self._index(intent.channel, now)
+                index.add(alert_id, intent.payload, now, thread=intent.parent_id)
 
     def _index(self, channel: str, now: datetime) -> SameStoryIndex:
         """The same-story index of `channel`, loaded from the store on first use and kept up to
         date as alerts are recorded (this process is the only writer: the run lock)."""
         index = self._indexes.get(channel)
         if index is None:
-            index = self.index_factory(self.config.dedup.window)
+            index = self.index_factory(self.config.dedup.window, self.config.dedup.method)
             since = now - self.config.dedup.window
-            for alert_id, payload, created in self.store.window_alerts(channel, since):
-                index.add(alert_id, payload, created)
+            for report in self.store.window_alerts(channel, since):
+                try:
+                    index.add(report.id, report.payload, report.created, thread=report.thread)
+                except ValueError as e:  # one unreadable record must not cost the others
+                    log.warning("alert %d: same-story record skipped (%s)", report.id, e)
             self._indexes[channel] = index
         return index
 

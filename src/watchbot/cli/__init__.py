@@ -16,6 +16,7 @@ from watchbot.cli.feeds import feeds
 from watchbot.cli.init import init
 from watchbot.cli.match import explain, highlight, match
 from watchbot.cli.run import poll, run
+from watchbot.cli.same import same
 from watchbot.errors import StoreError
 
 
@@ -40,7 +41,7 @@ def main() -> None:
     """
 
 
-for command in (poll, run, check, match, feeds, alerts, backtest, init):
+for command in (poll, run, check, match, same, feeds, alerts, backtest, init):
     main.add_command(command)
 
 __all__ = ["explain", "highlight", "main"]

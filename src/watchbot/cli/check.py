@@ -15,6 +15,7 @@ from watchbot.models import Config
 from watchbot.notify import SlackSink, make_sink
 from watchbot.notify.slackcheck import check_slack
 from watchbot.redact import redact
+from watchbot.samestory import method_status
 
 
 def warnings(config: Config) -> list[str]:
@@ -76,6 +77,7 @@ def check(config_file: Path | None, ask_slack: bool) -> None:
         f"dedup       window {format_duration(config.dedup.window)}, related: "
         f"{config.dedup.related}, retention {format_duration(config.dedup.retention)}"
     )
+    click.echo(f"same-story  {method_status(config.dedup.method)}")
     if ask_slack:
         _ask_slack(config, channels_of(config, watchlists))
     click.echo("ok")

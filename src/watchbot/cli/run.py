@@ -23,7 +23,8 @@ from watchbot.cli.common import (
 )
 from watchbot.logs import flush
 from watchbot.metrics import Metrics
-from watchbot.pipeline import CycleReport, Pipeline, utc_now
+from watchbot.pipeline import Pipeline, utc_now
+from watchbot.report import CycleReport
 
 
 @click.command()

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from watchbot.models import Hit, Notice, Story, WatchlistVerdict
+from watchbot.models import FollowsLink, Hit, Notice, Story, WatchlistVerdict
 
 SECTION_LIMIT = 3000  # Block Kit: a section's text
 TITLE_LIMIT = 300  # characters of a headline shown (cut at a word, with an ellipsis)
@@ -245,4 +245,20 @@ def slack_message(notice: Notice) -> Message:
     """The Slack message for `notice`: an alert, or a reply in the thread of `thread_ts`."""
     if notice.thread_ts is not None:
         return related_message(notice.story, notice.channel, notice.story_key, notice.thread_ts)
-    return alert_message(notice.story, notice.verdicts, notice.channel, notice.story_key)
+    message = alert_message(notice.story, notice.verdicts, notice.channel, notice.story_key)
+    if notice.follows is not None:
+        message = with_follows(message, notice.follows)
+    return message
+
+
+# --- "Follows:" (same-story issue 9): an alert that is a next step of an earlier one links it
+
+
+def with_follows(message: Message, follows: FollowsLink) -> Message:
+    """`message` with a last line naming and linking the earlier alert it follows."""
+    link = safe_url(follows.url)
+    title = escape(cut(follows.title, TITLE_LIMIT))
+    earlier = f"<{link}|{title}>" if link else title
+    line = f"Follows: {earlier} ({escape(follows.feed)})"
+    block = {"type": "context", "elements": [{"type": "mrkdwn", "text": line}]}
+    return replace(message, text=f"{message.text}\n{line}", blocks=(*message.blocks, block))

@@ -378,7 +378,9 @@ class Outbox:
     def _notice(self, alert: PendingAlert, report: DeliveryReport) -> Notice | None:
         """What to deliver for `alert`; None when it cannot go out now or at all (recorded)."""
         if alert.parent_id is None:
-            return Notice(alert.channel, alert.story, alert.story_key, alert.verdicts)
+            return Notice(
+                alert.channel, alert.story, alert.story_key, alert.verdicts, follows=alert.follows
+            )
         if not self.sink.can_thread:
             self.store.mark_status(alert.id, AlertStatus.RELATED, "this sink cannot thread")
             return None

@@ -10,11 +10,12 @@ from functools import lru_cache
 from typing import Generic, TypeVar
 
 from watchbot.models import Story
+from watchbot.samestory import Match, Verdict
+from watchbot.samestory.payload import decode
 from watchbot.samestory.rules import same_story
 from watchbot.samestory.signature import (
     Signature,
     signature,
-    signature_from_json,
     signature_to_json,
 )
 
@@ -61,13 +62,12 @@ class RelatedIndex(Generic[K]):
         for token in tokens:
             self._postings.setdefault(token, []).append(ident)
 
-    def find(self, sig: Signature, now: datetime, window: timedelta) -> K | None:
-        """The key of the earliest-alerted story within `window` before `now` that is the same
-        story as `sig`, or None."""
-        since = now - window
+    def candidates(self, sig: Signature) -> list[tuple[K, Signature, datetime]]:
+        """The alerted stories likeliest to be `sig`'s story on the tokens they share, best
+        first, at most CANDIDATES: (key, signature, when)."""
         found = sorted((len(p), t) for t in sig.index_tokens() if (p := self._postings.get(t)))
         if not found:
-            return None
+            return []
         # the rarest tokens first, until the postings budget is spent; a story made only of
         # common tokens gets its rarest one read in its most recent postings
         total = len(self._entries) + 1
@@ -88,14 +88,19 @@ class RelatedIndex(Generic[K]):
             shortlist,
             key=lambda i: sum(w for t, w in idf.items() if t in self._entries[i].tokens),
         )
-        best: _Alerted[K] | None = None
-        for ident in ranked:
-            entry = self._entries[ident]
-            if entry.when < since or (best is not None and entry.when >= best.when):
+        return [(e.key, e.sig, e.when) for e in (self._entries[i] for i in ranked)]
+
+    def find(self, sig: Signature, now: datetime, window: timedelta) -> K | None:
+        """The key of the earliest-alerted story within `window` before `now` that is the same
+        story as `sig`, or None."""
+        since = now - window
+        best: tuple[K, datetime] | None = None
+        for key, other, when in self.candidates(sig):
+            if when < since or (best is not None and when >= best[1]):
                 continue
-            if same_story(sig, entry.sig):
-                best = entry
-        return None if best is None else best.key
+            if same_story(sig, other):
+                best = (key, when)
+        return None if best is None else best[0]
 
     def prune(self, before: datetime) -> None:
         """Forget the stories alerted before `before`."""
@@ -121,8 +126,10 @@ def _signature(title: str, text: str) -> Signature:
 
 class RulesIndex:
     """The rules-based same-story method behind the `SameStoryIndex` interface: signatures of
-    names, numbers, dates and bilingual concepts, compared by `rules.same_story`. Its payload is
-    the signature as JSON (UTF-8)."""
+    names, numbers, dates and bilingual concepts, compared by `rules.same_story`. It files a
+    thread reply under its thread, so a report that is the same story as any report of a
+    thread joins it. Its payload is the signature as JSON (UTF-8); it reads the meaning
+    method's payloads too (their signature), so a switch of method keeps the threads."""
 
     method = "rules"
 
@@ -136,11 +143,12 @@ class RulesIndex:
     def payload(self, story: Story) -> bytes:
         return signature_to_json(_signature(story.title, story.text)).encode("utf-8")
 
-    def add(self, alert_id: int, payload: bytes, when: datetime) -> None:
-        self._index.add(alert_id, signature_from_json(payload.decode("utf-8")), when)
+    def add(self, alert_id: int, payload: bytes, when: datetime, thread: int | None = None) -> None:
+        self._index.add(alert_id if thread is None else thread, decode(payload).sig, when)
 
-    def find(self, story: Story, now: datetime) -> int | None:
-        return self._index.find(_signature(story.title, story.text), now, self.window)
+    def find(self, story: Story, now: datetime) -> Match | None:
+        found = self._index.find(_signature(story.title, story.text), now, self.window)
+        return None if found is None else Match(found, Verdict.SAME, "rules")
 
     def prune(self, before: datetime) -> None:
         self._index.prune(before)

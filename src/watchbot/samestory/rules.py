@@ -254,3 +254,38 @@ def same_story(a: Signature, b: Signature) -> bool:
     if title >= TITLE_THRESHOLD and body >= TITLE_BODY_FLOOR:
         return True
     return _shared_strong(a, b, names) >= STRONG_SHARED
+
+
+# --- what the meaning method asks of the rules ---------------------------------------------------
+
+
+def conflict(a: Signature, b: Signature) -> str | None:
+    """The guard that keeps two reports apart, if one fires: "figures" when each headline gives
+    a figure of one sort the other report never mentions (29 against 26 cartel members, two
+    days, two rates), "names" when each names someone or somewhere else in one slot."""
+    a_lone = _unmatched_numbers(a.title_numbers, b.numbers)
+    b_lone = _unmatched_numbers(b.title_numbers, a.numbers)
+    if _numbers_conflict(a, a_lone, b, b_lone):
+        return "figures"
+    if _names_conflict(a, b):
+        return "names"
+    a_steps, b_steps = _steps(a), _steps(b)
+    if a_steps and b_steps and not a_steps & b_steps:
+        return "step"
+    return None
+
+
+def _steps(sig: Signature) -> frozenset[int]:
+    """The steps of a storyline the headline reports (an arrest, an extradition, a plea)."""
+    return frozenset(V.STAGES[t] for t in sig.title if t in V.STAGES)
+
+
+def overlap(a: Signature, b: Signature) -> float:
+    """The weighted word overlap of the two whole reports (0–1): names and figures weigh most."""
+    return _dice(a.body | a.numbers, b.body | b.numbers, a.names | b.names)
+
+
+def shared_facts(a: Signature, b: Signature) -> tuple[str, ...]:
+    """The names and figures both reports give, Mexico and the US left out, sorted."""
+    shared = (a.names & b.names) | (a.numbers & b.numbers)
+    return tuple(sorted(shared - V.UBIQUITOUS))

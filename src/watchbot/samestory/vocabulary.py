@@ -96,3 +96,9 @@ def normalise(low: str) -> str:
         return concept
     root = stem(low)
     return LEXICON.get(root, root)
+
+
+# the steps of one storyline (arrest, extradition, plea, sentence…): concept → its step
+STAGES: dict[str, int] = {
+    concept: step for step, line in enumerate(_DATA["stages"]) for concept in line.split()
+}

@@ -51,8 +51,9 @@ class StateStore(Protocol):
     def stories_since(self, since: datetime) -> Iterator[models.StoredStory]: ...
 
     # alerts (pipeline, outbox)
-    def window_alerts(self, channel: str, since: datetime) -> list[tuple[int, bytes, datetime]]:
-        """(id, same-story payload, created) of the top-level alerts of `channel` since."""
+    def window_alerts(self, channel: str, since: datetime) -> list[models.WindowReport]:
+        """The reports of `channel` since `since` with a same-story payload: alerts, and
+        thread replies with their thread; oldest first."""
         ...
 
     def thread_feeds(self, alert_id: int) -> set[str]:

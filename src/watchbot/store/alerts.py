@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from watchbot.models import AlertStatus, PendingAlert, PostedStory
+from watchbot.models import AlertStatus, FollowsLink, PendingAlert, PostedStory, WindowReport
 from watchbot.store.codec import iso, parse_dt, story_from_json, verdicts_from_json
 from watchbot.store.connection import Connection
 
@@ -27,9 +27,14 @@ class AlertTables(Connection):
             attempts=row["attempts"],
             ts=row["ts"],
             last_error=row["last_error"],
+            follows=_follows(row),
         )
 
-    _ALERT_SELECT = "SELECT a.* FROM alerts a"
+    # with the title, link and outlet of the earlier alert an alert follows, if any
+    _ALERT_SELECT = (
+        "SELECT a.*, f.story AS follows_story FROM alerts a"
+        " LEFT JOIN alerts f ON f.id = a.follows_id"
+    )
 
     def pending_alerts(self, include_printed: bool = False) -> list[PendingAlert]:
         """Alerts recorded but not yet delivered (with `include_printed`, also those only shown
@@ -142,15 +147,16 @@ class AlertTables(Connection):
         with self._transaction() as conn:
             conn.execute("UPDATE alerts SET last_error = ? WHERE id = ?", (error, alert_id))
 
-    def window_alerts(self, channel: str, since: datetime) -> list[tuple[int, bytes, datetime]]:
-        """(id, same-story payload, created) of top-level alerts in `channel` since `since`."""
+    def window_alerts(self, channel: str, since: datetime) -> list[WindowReport]:
+        """The reports of `channel` since `since` that have a same-story payload: alerts, and
+        thread replies with their thread, oldest first (a thread's alert before its replies)."""
         with self._guard():
             rows = self.conn.execute(
-                "SELECT id, signature, created FROM alerts WHERE channel = ? AND created >= ?"
-                " AND parent_id IS NULL AND signature IS NOT NULL ORDER BY id",
+                "SELECT id, signature, created, parent_id FROM alerts WHERE channel = ?"
+                " AND created >= ? AND signature IS NOT NULL ORDER BY id",
                 (channel, iso(since)),
             ).fetchall()
-        return [(r[0], _payload(r[1]), parse_dt(r[2]) or since) for r in rows]
+        return [WindowReport(r[0], _payload(r[1]), parse_dt(r[2]) or since, r[3]) for r in rows]
 
     def thread_feeds(self, alert_id: int) -> set[str]:
         """The outlets already in an alert's thread: its own and those of its related reports."""
@@ -194,6 +200,13 @@ class AlertTables(Connection):
                 " ON CONFLICT (name) DO UPDATE SET id = excluded.id",
                 (name, channel_id),
             )
+
+
+def _follows(row: sqlite3.Row) -> FollowsLink | None:
+    if row["follows_story"] is None:
+        return None
+    story = story_from_json(row["follows_story"])
+    return FollowsLink(story.title, story.url, story.feed)
 
 
 def _payload(value: str | bytes) -> bytes:

@@ -68,4 +68,9 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE feeds ADD COLUMN disabled TEXT;     -- why it is no longer polled (410 Gone)
     ALTER TABLE feeds ADD COLUMN throttled INTEGER NOT NULL DEFAULT 0;  -- last failure: 429/503
     """,
+    # 2 → 3: an alert may follow an earlier one (a next step of its story, linked from it);
+    # thread replies keep a same-story payload too, so a restart reloads whole threads
+    """
+    ALTER TABLE alerts ADD COLUMN follows_id INTEGER REFERENCES alerts (id) ON DELETE SET NULL;
+    """,
 )

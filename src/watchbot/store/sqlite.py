@@ -222,7 +222,8 @@ class SqliteStore(AlertTables):
             for alert in item.alerts:
                 cur = conn.execute(
                     "INSERT OR IGNORE INTO alerts (item_id, story_key, channel, status, parent_id,"
-                    " story, verdicts, signature, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " story, verdicts, signature, created, follows_id)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         item_id,
                         keys[0],
@@ -233,6 +234,7 @@ class SqliteStore(AlertTables):
                         verdicts_to_json(alert.verdicts),
                         alert.payload,
                         iso(now),
+                        alert.follows_id,
                     ),
                 )
                 ids.append(int(cur.lastrowid) if cur.rowcount and cur.lastrowid else None)
