@@ -10,10 +10,11 @@ cron simply tries again next time).
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar, cast
@@ -92,6 +93,22 @@ def say(message: str, *, level: int = logging.WARNING, **fields: Any) -> None:
         if isinstance(value, list):
             for item in value:
                 click.echo(f"  {scrub(str(item))}", err=True)
+
+
+def json_lines(stream: Iterable[str]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The JSON objects of `stream`, one a line, with their line numbers; blank lines are
+    skipped, and any other line that is not an object is said to be skipped."""
+    for number, line in enumerate(stream, 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            if not isinstance(item, dict):
+                raise ValueError("expected a JSON object")
+        except ValueError as e:
+            say(f"stdin line {number}: not a JSON object ({e}); skipped")
+            continue
+        yield number, item
 
 
 def fail(code: int, message: str) -> NoReturn:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from watchbot.cli.common import config_option, load, logging_options
+from watchbot.cli.common import config_option, json_lines, load, logging_options
 from watchbot.match import Matcher
 from watchbot.models import MatchResult, WatchlistVerdict
 
@@ -39,16 +39,7 @@ def match(config_file: Path | None, text: tuple[str, ...], as_json: bool) -> Non
 
 
 def _match_json(matcher: Matcher) -> None:
-    for number, line in enumerate(sys.stdin, 1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-            if not isinstance(item, dict):
-                raise ValueError("expected a JSON object")
-        except ValueError as e:
-            click.echo(f"watchbot: stdin line {number}: not a JSON object ({e}); skipped", err=True)
-            continue
+    for _, item in json_lines(sys.stdin):
         result = matcher.match(str(item.get("title") or ""), str(item.get("summary") or ""))
         matches = [
             {

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from watchbot.cli.common import json_lines, logging_options, say
 from watchbot.models import Story
 from watchbot.samestory.meaning import Evidence, Report, judge
 
@@ -74,6 +75,7 @@ def describe(evidence: Evidence, method: str) -> str:
 @click.option(
     "--json", "as_json", is_flag=True, help="Read JSON lines from stdin, write JSON lines."
 )
+@logging_options
 def same(
     headline_a: str | None,
     headline_b: str | None,
@@ -106,19 +108,13 @@ def _side(item: dict[str, Any], key: str) -> tuple[str, str]:
 
 
 def _same_json(method: str) -> None:
-    for number, line in enumerate(sys.stdin, 1):
-        if not line.strip():
-            continue
+    for number, item in json_lines(sys.stdin):
         try:
-            item = json.loads(line)
-            if not isinstance(item, dict):
-                raise ValueError("expected a JSON object")
             a, b = _side(item, "a"), _side(item, "b")
         except ValueError as e:
-            click.echo(
-                f"watchbot: stdin line {number}: {e}; write "
-                '{"id": …, "a": {"title": …, "summary": …}, "b": {…}}; skipped',
-                err=True,
+            say(
+                f"stdin line {number}: {e}; write "
+                '{"id": …, "a": {"title": …, "summary": …}, "b": {…}}; skipped'
             )
             continue
         evidence = compare(a, b, method, float(item.get("hours") or 0.0))

@@ -16,8 +16,8 @@ same at 1,000 and at 100,000 reports.
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -63,13 +63,20 @@ class ThreadEvidence:
 
 
 def embed(story: Story) -> Report:
-    """The report of `story`: its signature and, when the model loads, its vectors."""
-    sig = signature(story.title, story.text)
+    """The report of `story`: its signature and, when the model loads, its vectors. The
+    pipeline asks every channel's index to `find` a story and one to give its `payload`: the
+    last stories are kept, so each is embedded once."""
+    return _embedded(story.title, story.text)
+
+
+@functools.lru_cache(maxsize=64)
+def _embedded(title: str, text: str) -> Report:
+    sig = signature(title, text)
     model = encoder()
     if model is None:
         return Report(sig)
-    full_text = f"{story.title}. {story.text}" if story.text else story.title
-    headline, full = model.encode([story.title, full_text])
+    full_text = f"{title}. {text}" if text else title
+    headline, full = model.encode([title, full_text])
     return Report(sig, headline.astype(np.float16), full.astype(np.float16))
 
 
@@ -88,7 +95,6 @@ class MeaningIndex:
         # first lookup without vectors (the model failed to load), one of every report
         self._plain: RelatedIndex[int] = RelatedIndex()
         self._all: RelatedIndex[int] | None = None
-        self._recent: OrderedDict[tuple[str, str], Report] = OrderedDict()
 
     @property
     def method(self) -> str:
@@ -97,18 +103,8 @@ class MeaningIndex:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def _report(self, story: Story) -> Report:
-        """`find` and then `payload` ask for the same story: embed it once."""
-        key = (story.title, story.text)
-        report = self._recent.get(key)
-        if report is None:
-            report = self._recent[key] = embed(story)
-            if len(self._recent) > 64:
-                self._recent.popitem(last=False)
-        return report
-
     def payload(self, story: Story) -> bytes:
-        return codec.encode(self._report(story))
+        return codec.encode(embed(story))
 
     def add(self, alert_id: int, payload: bytes, when: datetime, thread: int | None = None) -> None:
         report = codec.decode(payload)
@@ -178,7 +174,7 @@ class MeaningIndex:
         return ThreadEvidence(thread, best, blocked)
 
     def find(self, story: Story, now: datetime) -> Match | None:
-        return self.lookup(self._report(story), now)
+        return self.lookup(embed(story), now)
 
     def lookup(self, report: Report, now: datetime) -> Match | None:
         """`find` for a report already embedded (the bench times this part alone)."""

@@ -76,9 +76,6 @@ class VectorStore:
         """The stored (headline, vector) of `slot`, as half floats (copies)."""
         return self._headline[slot].copy(), self._full[slot].copy()
 
-    def cosine(self, vector: Vector, slot: int) -> float:
-        return float(self._full[slot].astype(np.float32) @ vector)
-
     def _distances(self, vector: Vector) -> npt.NDArray[np.uint16]:
         """The Hamming distance of every stored code to `vector`'s; dead rows beyond BITS."""
         n, query = self._size, _code(vector)
