@@ -9,8 +9,10 @@ expressions are compiled once; each costs one search of each field, so keep them
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from itertools import compress
-from typing import NamedTuple, cast
+from operator import itemgetter
+from typing import NamedTuple
 
 from watchbot.match.forms import dictionary_language
 from watchbot.match.fuzzy import NEAR_MISS_MARGIN, WORD_PENALTY, score
@@ -18,6 +20,7 @@ from watchbot.match.lexicon import ACRONYM_CANDIDATE, End, Lexicon, Node, Pairs,
 from watchbot.match.words import PLAIN, SEPARATOR, SPLIT_CASE, SPLIT_LOW, Words, split
 
 MEMO_LIMIT = 200_000  # distinct story words remembered before the memo starts over
+NO_WORDS = Words("", "", "", [], -1)  # what `find` gives with no hit: nothing to explain
 
 
 class RawHit(NamedTuple):
@@ -55,36 +58,36 @@ class TermIndex:
             self._acronym_candidates.add(low)
         return pairs
 
-    def _infos(self, title: str, text: str) -> tuple[Words, list[Pairs]]:
-        """The lower-case words of title and text, with a `|` between them (no term can match it,
-        so no phrase runs across), and what each word matches."""
-        mapped, lows = split(title, text, SPLIT_LOW)
-        sep = lows.index(SEPARATOR)
+    def _infos(self, lows: list[str]) -> Sequence[Pairs]:
+        """What each of the story's words matches, from the memo (one C-level look-up of them
+        all when every word is known, as most are)."""
+        try:
+            if len(lows) > 1:
+                infos: Sequence[Pairs] = itemgetter(*lows)(self.memo_low)
+                return infos
+            return [self.memo_low[lows[0]]]
+        except KeyError:  # a new word: resolve it
+            pass
         memo = self.memo_low
-        infos = list(map(memo.get, lows))
-        if None in infos:
-            if len(memo) > MEMO_LIMIT:  # start over, this story's words included
-                memo.clear()
-                self._acronym_candidates.clear()
-                infos = [None] * len(lows)
-            for i, info in enumerate(infos):
-                if info is None:
-                    info = memo.get(lows[i])
-                    if info is None:
-                        info = memo[lows[i]] = self._resolve_low(lows[i])
-                    infos[i] = info
-        resolved = cast(list[Pairs], infos)  # no None left
-        if self._acronym_candidates and not self._acronym_candidates.isdisjoint(lows):
-            self._resolve_acronyms(title, text, lows, resolved)
-        return Words(title, text, mapped, lows, sep), resolved
+        if len(memo) > MEMO_LIMIT:  # start over, this story's words included
+            memo.clear()
+            self._acronym_candidates.clear()
+        resolved: list[Pairs] = []
+        for low in lows:
+            info = memo.get(low)
+            if info is None:
+                info = memo[low] = self._resolve_low(low)
+            resolved.append(info)
+        return resolved
 
     def _resolve_acronyms(
-        self, title: str, text: str, lows: list[str], resolved: list[Pairs]
-    ) -> None:
-        """Replace the acronym markers in `resolved` by what the case-kept words match."""
+        self, title: str, text: str, lows: list[str], infos: Sequence[Pairs]
+    ) -> list[Pairs]:
+        """`infos` with the acronym markers replaced by what the case-kept words match."""
+        resolved = list(infos)
         words = split(title, text, SPLIT_CASE)[1]
         if len(words) != len(lows):
-            return
+            return resolved
         memo_case = self._memo_case
         if len(memo_case) > MEMO_LIMIT:
             memo_case.clear()
@@ -94,17 +97,24 @@ class TermIndex:
                 if extra is None:
                     extra = memo_case[words[i]] = self._lexicon.resolve_case(words[i])
                 resolved[i] = info[:-1] + extra
+        return resolved
 
     # --- finding ---------------------------------------------------------------------------------
 
     def find(
         self, title: str, text: str, explain: bool
     ) -> tuple[Words, list[RawHit], list[RawNearMiss] | None]:
-        """Every term hit in the story (excludes included) and, with `explain`, near misses."""
+        """Every term hit in the story (excludes included) and, with `explain`, near misses; with
+        the story's words, or `NO_WORDS` when neither was found (nothing to explain)."""
         hits: list[RawHit] = []
         near: list[RawNearMiss] | None = [] if explain else None
-        words, infos = self._infos(title, text)
-        self._walk(words.lows, infos, words.sep, hits, near)
+        # the lower-case words of title and text, with a `|` between them (no term can match it,
+        # so no phrase runs across)
+        mapped, lows = split(title, text, SPLIT_LOW)
+        infos = self._infos(lows)
+        if self._acronym_candidates and not self._acronym_candidates.isdisjoint(lows):
+            infos = self._resolve_acronyms(title, text, lows, infos)
+        sep = self._walk(lows, infos, hits, near)
         if self._regexes:
             for field_name, value in (("title", title), ("text", text)):
                 plain = PLAIN.map(value)
@@ -112,34 +122,43 @@ class TermIndex:
                     m = pattern.search(plain)
                     if m is not None:
                         hits.append(RawHit(term, field_name, 100, m.start(), m.end(), True))
-        return words, hits, near
+        if not hits and not near:
+            return NO_WORDS, hits, near
+        if sep < 0:
+            sep = lows.index(SEPARATOR)
+        return Words(title, text, mapped, lows, sep), hits, near
 
     def _walk(
         self,
         lows: list[str],
-        infos: list[Pairs],
-        sep: int,
+        infos: Sequence[Pairs],
         hits: list[RawHit],
         near: list[RawNearMiss] | None,
-    ) -> None:
-        """Walk the trie from every word that matches a pattern."""
+    ) -> int:
+        """Walk the trie from every word that matches a pattern; the separator's index, or -1
+        when no word matched any (then nothing needed it)."""
+        starts = list(compress(range(len(lows)), infos))
+        if not starts:
+            return -1
         n = len(lows)
+        sep = lows.index(SEPARATOR)
         root = self._root.children
-        for i in compress(range(n), infos):
+        for i in starts:
             for pid, edits in infos[i]:
                 node = root.get(pid)
                 if node is not None:
                     if node.ends:
                         _ends(node.ends, edits, lows, i, i, sep, hits, near)
-                    if node.children and i + 1 < n:
+                    if node.children and i + 1 < n and infos[i + 1]:
                         _deeper(node, edits, lows, infos, i, i + 1, sep, hits, near)
+        return sep
 
 
 def _deeper(
     node: Node,
     edits: int,
     lows: list[str],
-    infos: list[Pairs],
+    infos: Sequence[Pairs],
     first: int,
     j: int,
     sep: int,
@@ -153,7 +172,7 @@ def _deeper(
         if child is not None:
             if child.ends:
                 _ends(child.ends, edits + more, lows, first, j, sep, hits, near)
-            if child.children and j + 1 < len(lows):
+            if child.children and j + 1 < len(lows) and infos[j + 1]:
                 _deeper(child, edits + more, lows, infos, first, j + 1, sep, hits, near)
 
 

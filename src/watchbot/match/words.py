@@ -14,9 +14,10 @@ from watchbot.text import fold, fold_plain
 # costs more than all the matching. Here every character is folded and classified once (cached in
 # the tables below): a letter or digit stays, an apostrophe stays (for possessives), anything else
 # becomes a space, and `str.split` does the rest. str.translate is fast on ASCII text but takes
-# ~70 ns a character once a text holds one accent or curly quote, so such text is encoded to ASCII
-# with an error handler that maps the runs of other characters through the table, then mapped with
-# bytes.translate; text whose folded letters are not ASCII (Greek, Cyrillic…) takes str.translate.
+# ~70 ns a character once a text holds one accent or curly quote, so text is encoded to Latin-1
+# (Spanish accents, ñ, ¿ and « are one byte there) with an error handler that maps the runs of
+# other characters (curly quotes, dashes) through the table, then mapped with bytes.translate;
+# text whose folded letters are not ASCII (ß, Greek, Cyrillic…) takes str.translate.
 # Every mapping keeps the length, so spans come from the same mapped text. tests/test_matcher.py
 # checks that words and spans agree with `tokenize`.
 
@@ -33,7 +34,8 @@ class CharMap(dict[int, str]):
         super().__init__()
         self.lower = lower
         self.split = split
-        self.ascii = bytes(ord(self[c]) for c in range(128)) + bytes(range(128, 256))
+        # a Latin-1 byte whose folding is not ASCII stays itself: decoding as ASCII then fails
+        self.latin1 = bytes(ord(self[c]) if self[c].isascii() else c for c in range(256))
         self.errors = f"watchbot-{name}"
         codecs.register_error(self.errors, self._replace)
 
@@ -57,8 +59,8 @@ class CharMap(dict[int, str]):
     def map(self, text: str) -> str:
         """`text` with each character mapped; the same length."""
         try:
-            return text.encode("ascii", self.errors).translate(self.ascii).decode("ascii")
-        except _NotAscii:
+            return text.encode("latin-1", self.errors).translate(self.latin1).decode("ascii")
+        except (_NotAscii, UnicodeDecodeError):
             return text.translate(self)
 
 
