@@ -36,6 +36,8 @@ class EntryRef(NamedTuple):
     entry: Entry
 
 
+SAID_LIMIT = 10_000  # distinct (entry, rule) texts remembered before starting over
+
 _Key = tuple[int, bool, bool, int]  # (score, in title, a phrase, -first word): higher is better
 
 
@@ -74,10 +76,15 @@ class _Story:
         self.scoped: dict[tuple[int, int], list[RawHit]] = {}  # (entry, exclusion) -> hits
         self.holding: dict[int, bool] = {}
         self.rule: dict[int, str] = {}  # entry -> what decided, in words
+        terms = self.terms
         for raw in hits:
             term = raw.term
             if not term.exclude:
-                self.terms.setdefault(term.entry, []).append(raw)
+                mine = terms.get(term.entry)
+                if mine is None:
+                    terms[term.entry] = [raw]
+                else:
+                    mine.append(raw)
             elif term.scope:
                 self.scoped.setdefault((term.entry, term.scope - 1), []).append(raw)
             else:
@@ -223,7 +230,7 @@ def _hit(ref: EntryRef, raw: RawHit, words: Words) -> Hit:
         joined
         and form == "exact"
         and not raw.chars
-        and "".join(words.field_words(raw.field, raw.first, raw.last)) != joined
+        and words.joined(raw.field, raw.first, raw.last) != joined
     ):
         form = "inflected"
     return Hit(
@@ -250,6 +257,11 @@ class Decider:
         self.index_of = {ref.entry.id: e for e, ref in enumerate(entries)}
         # per entry number: its requirements, each with its text (entry.rules builds them)
         self.rules = [tuple((req, describe(req)) for req in ref.entry.rules) for ref in entries]
+        # per entry number: whether it holds whenever it matches and no exclude hit (most do)
+        self.plain = [not ref.entry.rules and not ref.entry.exclusions for ref in entries]
+        # (entry, holds, rule) -> the reason ("" for none) and the Decision: the same few
+        # texts recur story after story, and both are immutable
+        self._said: dict[tuple[int, bool, str], tuple[str, Decision]] = {}
 
     def result(self, words: Words, hits: list[RawHit], near: list[RawNearMiss]) -> MatchResult:
         """The verdicts of every watchlist with a hit, and the near misses."""
@@ -271,27 +283,45 @@ class Decider:
         hits: list[Hit] = []
         reasons: list[str] = []
         decisions: list[Decision] = []
+        alert = False
+        terms, excluded, said = story.terms, story.excluded, self._said
         for e in group:
             ref = self.entries[e]
-            entry = ref.entry
-            holds = story.holds(e)
-            rule = story.rule[e]
-            mine = story.terms[e]
-            if not mine or e in story.excluded:  # excluded: anywhere, or every match near
-                reasons.append(f"{entry.id}: {rule}")
-                decisions.append(Decision(entry.id, False, rule))
+            if self.plain[e] and e not in excluded:
+                holds, rule = True, "matched"
+            else:
+                holds = story.holds(e)
+                rule = story.rule[e]
+            mine = terms[e]
+            if not mine or e in excluded:  # excluded: anywhere, or every match near
+                reasons.append(f"{ref.entry.id}: {rule}")
+                decisions.append(Decision(ref.entry.id, False, rule))
                 continue
             hits.append(_hit(ref, mine[0] if len(mine) == 1 else max(mine, key=_key), story.words))
-            if not entry.alert:
-                rule = "context only (alert: false)" + (f"; {rule}" if self.rules[e] else "")
-            if rule != "matched":
-                reasons.append(f"{entry.id}: {rule}")
-            decisions.append(Decision(entry.id, holds and entry.alert, rule))
+            reason, decision = said.get((e, holds, rule)) or self._say(e, holds, rule)
+            if reason:
+                reasons.append(reason)
+            decisions.append(decision)
+            alert = alert or decision.alerts
         watchlist = self.watchlists[self.entries[group[0]].watchlist]
-        alert = any(d.alerts for d in decisions)
         return WatchlistVerdict(
             watchlist.name, watchlist.channel, alert, tuple(hits), tuple(reasons), tuple(decisions)
         )
+
+    def _say(self, e: int, holds: bool, rule: str) -> tuple[str, Decision]:
+        """The reason (or "") and the Decision of matched entry `e`, remembered."""
+        entry = self.entries[e].entry
+        said = rule
+        if not entry.alert:
+            said = "context only (alert: false)" + (f"; {rule}" if self.rules[e] else "")
+        reason = f"{entry.id}: {said}" if said != "matched" else ""
+        if len(self._said) >= SAID_LIMIT:
+            self._said.clear()
+        answer = self._said[(e, holds, rule)] = (
+            reason,
+            Decision(entry.id, holds and entry.alert, said),
+        )
+        return answer
 
     def _near_misses(
         self, words: Words, near: list[RawNearMiss], story: _Story

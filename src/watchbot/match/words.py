@@ -144,27 +144,30 @@ class Words:
 
     def span(self, field_name: str, first: int, last: int) -> tuple[int, int]:
         """Character span in `field_name` of its words `first` to `last`."""
-        title = field_name == "title"
-        i, j = (first, last) if title else (first + self.sep + 1, last + self.sep + 1)
+        if field_name == "title":
+            i, j, shift = first, last, 0
+        else:
+            i, j = first + self.sep + 1, last + self.sep + 1
+            shift = len(self.title) + len(SEPARATOR) + 2
         lows = self.lows
         # A possessive s is dropped from the words but is still in the text: when a word could be
         # confused with it, take the reference way below.
         if 0 <= i <= j < len(lows) and ("'" not in self.mapped or "s" not in lows[i : j + 1]):
             # Find the first word as a whole word, as often as it occurs before, then the next
             # ones: C-level searches instead of a Python loop over every word of the field.
-            if not self._padded:
-                self._padded = " " + self.mapped.replace("'", " ") + " "
             padded = self._padded
+            if not padded:
+                padded = self._padded = " " + self.mapped.replace("'", " ") + " "
             word = lows[i]
-            start = -1
-            for _ in range(lows[:i].count(word) + 1):
-                start = padded.find(f" {word} ", start + 1)
+            start = padded.find(f" {word} ")
+            if lows.index(word) != i:  # not its first occurrence
+                for _ in range(lows[:i].count(word)):
+                    start = padded.find(f" {word} ", start + 1)
             end = start + len(word)
             for k in range(i + 1, j + 1):
                 at = padded.find(f" {lows[k]} ", end) if start >= 0 else -1
                 start, end = (start, at + len(lows[k])) if at >= 0 else (-1, -1)
             if start >= 0:  # always, unless the words were not found: never raise
-                shift = 0 if title else len(self.title) + len(SEPARATOR) + 2
                 return start - shift, end - shift
         # possessive s around: the reference way
         spans = self._field_spans(field_name)
@@ -172,10 +175,12 @@ class Words:
             return 0, 0
         return spans[first][0], spans[last][1]
 
-    def field_words(self, field_name: str, first: int, last: int) -> list[str]:
-        """The lower-case folded words `first` to `last` of the field."""
+    def joined(self, field_name: str, first: int, last: int) -> str:
+        """The lower-case folded words `first` to `last` of the field, written together."""
         offset = 0 if field_name == "title" else self.sep + 1
-        return self.lows[first + offset : last + offset + 1]
+        if first == last:
+            return self.lows[first + offset]
+        return "".join(self.lows[first + offset : last + offset + 1])
 
     def _field_spans(self, field_name: str) -> list[tuple[int, int]]:
         """Every word span of the field, the reference way (rarely needed)."""
