@@ -65,6 +65,15 @@ def describe(req: Requirement) -> str:
     return f"requires {' and '.join(parts)}{near}"
 
 
+class _Rule(NamedTuple):
+    req: Requirement
+    text: str  # `describe(req)`
+    # a requirement of one of some entries anywhere: their numbers (those that exist), and the
+    # reason when none of them matched; None for other requirements
+    one_of: tuple[int, ...] | None
+    none: str
+
+
 class _Story:
     """The evaluation of one story: each entry's hits, and whether it holds (memoised)."""
 
@@ -114,8 +123,11 @@ class _Story:
                 self.rule[e] = why
                 return False
         said = []
-        for req, rule in rules:
-            met, why = self._requirement(e, req, rule)
+        for req, rule, one_of, none in rules:
+            if one_of is None:
+                met, why = self._requirement(e, req, rule)
+            else:
+                met, why = self._one_of(req, rule, one_of, none)
             if not met:
                 self.rule[e] = why
                 return False
@@ -142,12 +154,19 @@ class _Story:
                     out.append(other)
         return out
 
+    def _one_of(
+        self, req: Requirement, rule: str, one_of: tuple[int, ...], none: str
+    ) -> tuple[bool, str]:
+        """A requirement of one of some entries, anywhere: the common kind."""
+        terms = self.terms
+        if not any(o in terms for o in one_of):
+            return False, none
+        met = self._holding(req.any_of)
+        if met:
+            return True, f"{rule} — {', '.join(met)} matched"
+        return False, f"{rule} — {self._none(req.any_of, req.near)}"
+
     def _requirement(self, e: int, req: Requirement, rule: str) -> tuple[bool, str]:
-        if _anywhere(req.near) and not req.all_of:
-            met = self._holding(req.any_of)
-            if met:
-                return True, f"{rule} — {', '.join(met)} matched"
-            return False, f"{rule} — {self._none(req.any_of, req.near)}"
         met = [r for r in req.any_of if self._counts(e, r, req.near)]
         if req.any_of and not met:
             return False, f"{rule} — {self._none(req.any_of, req.near)}"
@@ -256,12 +275,19 @@ class Decider:
         self.watchlists = watchlists
         self.index_of = {ref.entry.id: e for e, ref in enumerate(entries)}
         # per entry number: its requirements, each with its text (entry.rules builds them)
-        self.rules = [tuple((req, describe(req)) for req in ref.entry.rules) for ref in entries]
+        self.rules = [tuple(self._rule(req) for req in ref.entry.rules) for ref in entries]
         # per entry number: whether it holds whenever it matches and no exclude hit (most do)
         self.plain = [not ref.entry.rules and not ref.entry.exclusions for ref in entries]
         # (entry, holds, rule) -> the reason ("" for none) and the Decision: the same few
         # texts recur story after story, and both are immutable
         self._said: dict[tuple[int, bool, str], tuple[str, Decision]] = {}
+
+    def _rule(self, req: Requirement) -> _Rule:
+        text = describe(req)
+        if not _anywhere(req.near) or req.all_of:
+            return _Rule(req, text, None, "")
+        known = tuple(self.index_of[i] for i in req.any_of if i in self.index_of)
+        return _Rule(req, text, known, f"{text} — none matched")
 
     def result(self, words: Words, hits: list[RawHit], near: list[RawNearMiss]) -> MatchResult:
         """The verdicts of every watchlist with a hit, and the near misses."""
