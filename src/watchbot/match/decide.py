@@ -112,22 +112,25 @@ class _Story:
             self.rule[e] = f"excluded by '{self.excluded[e]}'"
             return False
         rules = self.decider.rules[e]
-        entry = self.decider.entries[e].entry
-        if not rules and not entry.exclusions:  # most entries: nothing more to check
+        exclusions = self.decider.entries[e].entry.exclusions
+        if not rules and not exclusions:  # most entries: nothing more to check
             self.holding[e] = True
             self.rule[e] = "matched"
             return True
-        for k, exclusion in enumerate(entry.exclusions):
-            why = self._exclusion(e, k, exclusion)
-            if why:
-                self.rule[e] = why
-                return False
+        if exclusions:
+            for k, exclusion in enumerate(exclusions):
+                why = self._exclusion(e, k, exclusion)
+                if why:
+                    self.rule[e] = why
+                    return False
         said = []
         for req, rule, one_of, none in rules:
             if one_of is None:
                 met, why = self._requirement(e, req, rule)
+            elif self.terms.keys().isdisjoint(one_of):  # none of them matched: the common case
+                met, why = False, none
             else:
-                met, why = self._one_of(req, rule, one_of, none)
+                met, why = self._one_of(req, rule)
             if not met:
                 self.rule[e] = why
                 return False
@@ -154,13 +157,8 @@ class _Story:
                     out.append(other)
         return out
 
-    def _one_of(
-        self, req: Requirement, rule: str, one_of: tuple[int, ...], none: str
-    ) -> tuple[bool, str]:
-        """A requirement of one of some entries, anywhere: the common kind."""
-        terms = self.terms
-        if not any(o in terms for o in one_of):
-            return False, none
+    def _one_of(self, req: Requirement, rule: str) -> tuple[bool, str]:
+        """A requirement of one of some entries, anywhere, of which some matched."""
         met = self._holding(req.any_of)
         if met:
             return True, f"{rule} — {', '.join(met)} matched"

@@ -164,9 +164,10 @@ class Words:
                 for _ in range(lows[:i].count(word)):
                     start = padded.find(f" {word} ", start + 1)
             end = start + len(word)
-            for k in range(i + 1, j + 1):
-                at = padded.find(f" {lows[k]} ", end) if start >= 0 else -1
-                start, end = (start, at + len(lows[k])) if at >= 0 else (-1, -1)
+            if j > i:
+                for k in range(i + 1, j + 1):
+                    at = padded.find(f" {lows[k]} ", end) if start >= 0 else -1
+                    start, end = (start, at + len(lows[k])) if at >= 0 else (-1, -1)
             if start >= 0:  # always, unless the words were not found: never raise
                 return start - shift, end - shift
         # possessive s around: the reference way
