@@ -77,6 +77,8 @@ class _Rule(NamedTuple):
 class _Story:
     """The evaluation of one story: each entry's hits, and whether it holds (memoised)."""
 
+    __slots__ = ("decider", "excluded", "holding", "rule", "scoped", "terms", "words")
+
     def __init__(self, decider: Decider, words: Words, hits: list[RawHit]) -> None:
         self.decider = decider
         self.words = words

@@ -132,6 +132,8 @@ def split_words(text: str) -> tuple[list[str], list[str]]:
 class Words:
     """A story's words as matched, and where they are in its title and text."""
 
+    __slots__ = ("_padded", "_sentences", "_spans", "lows", "mapped", "sep", "text", "title")
+
     def __init__(self, title: str, text: str, mapped: str, lows: list[str], sep: int) -> None:
         self.title = title
         self.text = text
