@@ -77,10 +77,10 @@ With `explain=True`, `near_misses` lists fuzzy candidates that passed rules 1–
 15 points under the threshold (or that rule 4 set apart, saying so in `why`), for entries that did
 not match otherwise.
 
-How it is fast: see `watchbot.match.index`. The package: `terms` parses terms, `words` splits story
-text, `forms` stems words and knows dictionary words, `fuzzy` holds the edit budget and the
-score, `index` compiles and finds terms, `decide` turns hits into
-verdicts, `matcher` ties them together.
+How it is fast: see `watchbot.match.lexicon` and `watchbot.match.index`. The package: `terms`
+parses terms, `words` splits story text, `forms` stems words and knows dictionary words, `fuzzy`
+holds the edit budget and the score, `lexicon` compiles the terms into look-up tables and a trie,
+`index` finds them in a story, `decide` turns hits into verdicts, `matcher` ties them together.
 """
 
 from watchbot.match.matcher import Matcher

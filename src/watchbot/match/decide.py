@@ -36,6 +36,8 @@ class EntryRef(NamedTuple):
     entry: Entry
 
 
+SAID_LIMIT = 10_000  # distinct (entry, rule) texts remembered before starting over
+
 _Key = tuple[int, bool, bool, int]  # (score, in title, a phrase, -first word): higher is better
 
 
@@ -63,8 +65,19 @@ def describe(req: Requirement) -> str:
     return f"requires {' and '.join(parts)}{near}"
 
 
+class _Rule(NamedTuple):
+    req: Requirement
+    text: str  # `describe(req)`
+    # a requirement of one of some entries anywhere: their numbers (those that exist), and the
+    # reason when none of them matched; None for other requirements
+    one_of: tuple[int, ...] | None
+    none: str
+
+
 class _Story:
     """The evaluation of one story: each entry's hits, and whether it holds (memoised)."""
+
+    __slots__ = ("decider", "excluded", "holding", "rule", "scoped", "terms", "words")
 
     def __init__(self, decider: Decider, words: Words, hits: list[RawHit]) -> None:
         self.decider = decider
@@ -74,10 +87,15 @@ class _Story:
         self.scoped: dict[tuple[int, int], list[RawHit]] = {}  # (entry, exclusion) -> hits
         self.holding: dict[int, bool] = {}
         self.rule: dict[int, str] = {}  # entry -> what decided, in words
+        terms = self.terms
         for raw in hits:
             term = raw.term
             if not term.exclude:
-                self.terms.setdefault(term.entry, []).append(raw)
+                mine = terms.get(term.entry)
+                if mine is None:
+                    terms[term.entry] = [raw]
+                else:
+                    mine.append(raw)
             elif term.scope:
                 self.scoped.setdefault((term.entry, term.scope - 1), []).append(raw)
             else:
@@ -96,19 +114,25 @@ class _Story:
             self.rule[e] = f"excluded by '{self.excluded[e]}'"
             return False
         rules = self.decider.rules[e]
-        entry = self.decider.entries[e].entry
-        if not rules and not entry.exclusions:  # most entries: nothing more to check
+        exclusions = self.decider.entries[e].entry.exclusions
+        if not rules and not exclusions:  # most entries: nothing more to check
             self.holding[e] = True
             self.rule[e] = "matched"
             return True
-        for k, exclusion in enumerate(entry.exclusions):
-            why = self._exclusion(e, k, exclusion)
-            if why:
-                self.rule[e] = why
-                return False
+        if exclusions:
+            for k, exclusion in enumerate(exclusions):
+                why = self._exclusion(e, k, exclusion)
+                if why:
+                    self.rule[e] = why
+                    return False
         said = []
-        for req, rule in rules:
-            met, why = self._requirement(e, req, rule)
+        for req, rule, one_of, none in rules:
+            if one_of is None:
+                met, why = self._requirement(e, req, rule)
+            elif self.terms.keys().isdisjoint(one_of):  # none of them matched: the common case
+                met, why = False, none
+            else:
+                met, why = self._one_of(req, rule)
             if not met:
                 self.rule[e] = why
                 return False
@@ -135,12 +159,14 @@ class _Story:
                     out.append(other)
         return out
 
+    def _one_of(self, req: Requirement, rule: str) -> tuple[bool, str]:
+        """A requirement of one of some entries, anywhere, of which some matched."""
+        met = self._holding(req.any_of)
+        if met:
+            return True, f"{rule} — {', '.join(met)} matched"
+        return False, f"{rule} — {self._none(req.any_of, req.near)}"
+
     def _requirement(self, e: int, req: Requirement, rule: str) -> tuple[bool, str]:
-        if _anywhere(req.near) and not req.all_of:
-            met = self._holding(req.any_of)
-            if met:
-                return True, f"{rule} — {', '.join(met)} matched"
-            return False, f"{rule} — {self._none(req.any_of, req.near)}"
         met = [r for r in req.any_of if self._counts(e, r, req.near)]
         if req.any_of and not met:
             return False, f"{rule} — {self._none(req.any_of, req.near)}"
@@ -211,11 +237,12 @@ class _Story:
 
 
 def _hit(ref: EntryRef, raw: RawHit, words: Words) -> Hit:
+    field_name, first, last = raw.field, raw.first, raw.last
     if raw.chars:
-        start, end = raw.first, raw.last
+        start, end = first, last
     else:
-        start, end = words.span(raw.field, raw.first, raw.last)
-    source = words.title if raw.field == "title" else words.text
+        start, end = words.span(field_name, first, last)
+    source = words.title if field_name == "title" else words.text
     entry = ref.entry
     form = "exact" if raw.score == 100 else "fuzzy"
     joined = raw.term.joined
@@ -223,22 +250,34 @@ def _hit(ref: EntryRef, raw: RawHit, words: Words) -> Hit:
         joined
         and form == "exact"
         and not raw.chars
-        and "".join(words.field_words(raw.field, raw.first, raw.last)) != joined
+        and words.joined(field_name, first, last) != joined
     ):
         form = "inflected"
-    return Hit(
-        ref.name,
-        entry.id,
-        entry.label,
-        raw.term.source,
-        source[start:end],
-        raw.score,
-        start,
-        end,
-        raw.field,
-        not entry.alert,
-        form,
+    return new_hit(
+        {
+            "watchlist": ref.name,
+            "entry": entry.id,
+            "label": entry.label,
+            "term": raw.term.source,
+            "matched": source[start:end],
+            "score": raw.score,
+            "start": start,
+            "end": end,
+            "field": field_name,
+            "context": not entry.alert,
+            "form": form,
+        }
     )
+
+
+def new_hit(fields: dict[str, object]) -> Hit:
+    """`Hit(**fields)`, in less than half the time: a frozen dataclass's __init__ sets each field
+    through object.__setattr__, which cost more than all the rest of making a hit. The object is
+    the same (the class, and every field in its __dict__ as __init__ puts it: equal, hashed and
+    serialised alike; `Hit` has no __post_init__). tests/test_match_decide.py holds it to that."""
+    hit: Hit = object.__new__(Hit)
+    object.__setattr__(hit, "__dict__", fields)
+    return hit
 
 
 class Decider:
@@ -249,7 +288,19 @@ class Decider:
         self.watchlists = watchlists
         self.index_of = {ref.entry.id: e for e, ref in enumerate(entries)}
         # per entry number: its requirements, each with its text (entry.rules builds them)
-        self.rules = [tuple((req, describe(req)) for req in ref.entry.rules) for ref in entries]
+        self.rules = [tuple(self._rule(req) for req in ref.entry.rules) for ref in entries]
+        # per entry number: whether it holds whenever it matches and no exclude hit (most do)
+        self.plain = [not ref.entry.rules and not ref.entry.exclusions for ref in entries]
+        # (entry, holds, rule) -> the reason ("" for none) and the Decision: the same few
+        # texts recur story after story, and both are immutable
+        self._said: dict[tuple[int, bool, str], tuple[str, Decision]] = {}
+
+    def _rule(self, req: Requirement) -> _Rule:
+        text = describe(req)
+        if not _anywhere(req.near) or req.all_of:
+            return _Rule(req, text, None, "")
+        known = tuple(self.index_of[i] for i in req.any_of if i in self.index_of)
+        return _Rule(req, text, known, f"{text} — none matched")
 
     def result(self, words: Words, hits: list[RawHit], near: list[RawNearMiss]) -> MatchResult:
         """The verdicts of every watchlist with a hit, and the near misses."""
@@ -271,27 +322,45 @@ class Decider:
         hits: list[Hit] = []
         reasons: list[str] = []
         decisions: list[Decision] = []
+        alert = False
+        terms, excluded, said = story.terms, story.excluded, self._said
         for e in group:
             ref = self.entries[e]
-            entry = ref.entry
-            holds = story.holds(e)
-            rule = story.rule[e]
-            mine = story.terms[e]
-            if not mine or e in story.excluded:  # excluded: anywhere, or every match near
-                reasons.append(f"{entry.id}: {rule}")
-                decisions.append(Decision(entry.id, False, rule))
+            if self.plain[e] and e not in excluded:
+                holds, rule = True, "matched"
+            else:
+                holds = story.holds(e)
+                rule = story.rule[e]
+            mine = terms[e]
+            if not mine or e in excluded:  # excluded: anywhere, or every match near
+                reasons.append(f"{ref.entry.id}: {rule}")
+                decisions.append(Decision(ref.entry.id, False, rule))
                 continue
             hits.append(_hit(ref, mine[0] if len(mine) == 1 else max(mine, key=_key), story.words))
-            if not entry.alert:
-                rule = "context only (alert: false)" + (f"; {rule}" if self.rules[e] else "")
-            if rule != "matched":
-                reasons.append(f"{entry.id}: {rule}")
-            decisions.append(Decision(entry.id, holds and entry.alert, rule))
+            reason, decision = said.get((e, holds, rule)) or self._say(e, holds, rule)
+            if reason:
+                reasons.append(reason)
+            decisions.append(decision)
+            alert = alert or decision.alerts
         watchlist = self.watchlists[self.entries[group[0]].watchlist]
-        alert = any(d.alerts for d in decisions)
         return WatchlistVerdict(
             watchlist.name, watchlist.channel, alert, tuple(hits), tuple(reasons), tuple(decisions)
         )
+
+    def _say(self, e: int, holds: bool, rule: str) -> tuple[str, Decision]:
+        """The reason (or "") and the Decision of matched entry `e`, remembered."""
+        entry = self.entries[e].entry
+        said = rule
+        if not entry.alert:
+            said = "context only (alert: false)" + (f"; {rule}" if self.rules[e] else "")
+        reason = f"{entry.id}: {said}" if said != "matched" else ""
+        if len(self._said) >= SAID_LIMIT:
+            self._said.clear()
+        answer = self._said[(e, holds, rule)] = (
+            reason,
+            Decision(entry.id, holds and entry.alert, said),
+        )
+        return answer
 
     def _near_misses(
         self, words: Words, near: list[RawNearMiss], story: _Story

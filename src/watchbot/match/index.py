@@ -1,72 +1,26 @@
-"""The compiled terms of every watchlist, and how a story's words are looked up in them.
+"""How a story's words are looked up in the compiled terms (`lexicon`), and the trie walked.
 
-All that depends only on the watchlists happens when terms are added. Term words become *patterns*
-(lower-case word, lower-case prefix, case-kept word, case-kept prefix) and terms become paths in a
-trie of pattern ids; joined forms are one-word paths. Each distinct story word is resolved once to
-the patterns it matches, and the answer memoised (news vocabulary repeats; the memo starts over at
-200,000 words): dictionary look-ups for words and for prefixes of each wildcard length, and for
-misspellings a SymSpell-style index of the deletions (1 or 2, as the edit budget allows) of every
-fuzzy term word, each candidate checked with `rapidfuzz.distance.OSA` (an adjacent swap is one
-edit), and dictionary words set apart (`forms.dictionary_language`). Per story, title and text
-are folded and split into words by a cached character table and `str.split`; only words that
-resolve to a pattern start a walk in the trie; spans of the source are found only for hits.
-Regular expressions are compiled once; each costs one search of each field, so keep them few.
+Each distinct story word is resolved once (`Lexicon.resolve_low`) and the answer memoised (news
+vocabulary repeats; the memo starts over at 200,000 words). Per story, title and text are folded
+and split into words by a cached character table and `str.split`; only words that resolve to a
+pattern start a walk in the trie; spans of the source are found only for hits. Regular
+expressions are compiled once; each costs one search of each field, so keep them few.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from itertools import compress
-from typing import NamedTuple, cast
+from operator import itemgetter
+from typing import NamedTuple
 
-from watchbot.match.forms import dictionary_language, stems
-from watchbot.match.fuzzy import (
-    MIN_FUZZY_LEN,
-    NEAR_MISS_MARGIN,
-    WORD_PENALTY,
-    deletions,
-    max_edits,
-    score,
-)
-from watchbot.match.fuzzy import (
-    edits as count_edits,
-)
-from watchbot.match.terms import Phrase, Regex, Word
+from watchbot.match.forms import dictionary_language
+from watchbot.match.fuzzy import NEAR_MISS_MARGIN, WORD_PENALTY, score
+from watchbot.match.lexicon import ACRONYM_CANDIDATE, End, Lexicon, Node, Pairs, Term
 from watchbot.match.words import PLAIN, SEPARATOR, SPLIT_CASE, SPLIT_LOW, Words, split
-from watchbot.text import fold
 
 MEMO_LIMIT = 200_000  # distinct story words remembered before the memo starts over
-
-# pattern kinds; a form is a lower-case word that also matches its inflections
-_LOW, _LOW_PREFIX, _CASE, _CASE_PREFIX, _FORM = "w", "p", "W", "P", "f"
-# a marker in a lower-case word's patterns: the case-kept word may match an acronym
-_ACRONYM_CANDIDATE = (-1, 0)
-
-Pairs = tuple[tuple[int, int], ...]  # (pattern id, edits)
-
-
-@dataclass(frozen=True)
-class Term:
-    entry: int  # index of the entry, in the order the matcher numbered them
-    exclude: bool  # an `excludes` term rather than a `terms` one
-    source: str  # as written in the watchlist (stripped)
-    folded: str  # lower-cased words joined by spaces: what fuzzy scores compare
-    threshold: int | None  # None: exact only
-    scope: int = 0  # for an exclude: 0 anywhere, k the entry's exclusion k - 1
-    joined: str = ""  # a phrase without `*`: its lower-case letters, to tell an inflected hit
-
-
-class _End(NamedTuple):
-    term: Term
-    fuzzy: bool  # whether a path with edits may end here (False for joined forms)
-
-
-@dataclass
-class _Node:
-    children: dict[int, _Node] = field(default_factory=dict)
-    ends: list[_End] = field(default_factory=list)
+NO_WORDS = Words("", "", "", [], -1)  # what `find` gives with no hit: nothing to explain
 
 
 class RawHit(NamedTuple):
@@ -88,243 +42,79 @@ class RawNearMiss(NamedTuple):
 
 
 class TermIndex:
-    """Every term, compiled. `add` each term, `finish` once, then `find` in each story."""
+    """A compiled `Lexicon` and the memo of story words: `find` the terms in each story."""
 
-    def __init__(self) -> None:
-        self._patterns: dict[tuple[str, str], int] = {}
-        self._low: dict[str, int] = {}
-        self._forms: dict[str, int] = {}  # a form's word as written -> pattern id
-        self._stems: tuple[dict[str, list[int]], dict[str, list[int]]] = ({}, {})  # en, es
-        self._low_prefix: dict[int, dict[str, int]] = {}
-        self._case: dict[str, int] = {}
-        self._case_prefix: dict[int, dict[str, int]] = {}
-        self._acronym_low: set[str] = set()
-        self._acronym_low_prefix: dict[int, set[str]] = {}
-        self._fuzzy_words: dict[int, str] = {}  # pattern id -> lower-case term word
-        self._deletes: dict[str, list[int]] = {}
-        self._fuzzy_lengths = (0, -1)
-        self._root = _Node()
-        self._regexes: list[tuple[Term, re.Pattern[str]]] = []
-        self._same_forms: set[tuple[int, bool, int, tuple[tuple[str, ...], ...]]] = set()
+    def __init__(self, lexicon: Lexicon) -> None:
+        self._root = lexicon.root
+        self._regexes = lexicon.regexes
+        self._lexicon = lexicon
         self.memo_low: dict[str, Pairs] = {}
         self._memo_case: dict[str, Pairs] = {}
         self._acronym_candidates: set[str] = set()  # lower-case words that may be acronyms
 
-    # --- compiling -------------------------------------------------------------------------------
-
-    def _pattern(self, kind: str, text: str) -> int:
-        key = (kind, text)
-        pid = self._patterns.get(key)
-        if pid is None:
-            pid = self._patterns[key] = len(self._patterns)
-            if kind == _LOW:
-                self._low[text] = pid
-            elif kind == _FORM:
-                self._forms[text] = pid
-                for stem, index in zip(stems(text), self._stems, strict=True):
-                    if stem:
-                        index.setdefault(stem, []).append(pid)
-            elif kind == _LOW_PREFIX:
-                self._low_prefix.setdefault(len(text), {})[text] = pid
-            elif kind == _CASE:
-                self._case[text] = pid
-                self._acronym_low.add(fold(text))
-            else:
-                self._case_prefix.setdefault(len(text), {})[text] = pid
-                self._acronym_low_prefix.setdefault(len(text), set()).add(fold(text))
-        return pid
-
-    def _word_pattern(self, word: Word, acronym: bool, inflect: bool = False) -> int:
-        if acronym:
-            return self._pattern(_CASE_PREFIX if word.prefix else _CASE, word.text)
-        if inflect and word.common:
-            return self._pattern(_FORM, word.text)
-        return self._pattern(_LOW_PREFIX if word.prefix else _LOW, word.text)
-
-    def _add_path(self, pids: Iterable[int], end: _End) -> None:
-        node = self._root
-        for pid in pids:
-            node = node.children.setdefault(pid, _Node())
-        node.ends.append(end)
-
-    def add(
-        self,
-        entry: int,
-        exclude: bool,
-        source: str,
-        parsed: Phrase | Regex,
-        fuzzy: int | None,
-        scope: int = 0,
-        inflect: bool = False,
-    ) -> None:
-        """Add one term of entry number `entry` (an exclude one of exclusion `scope` - 1); with
-        `inflect`, its lower-case words match their inflected forms too."""
-        if isinstance(parsed, Regex):
-            self._regexes.append((Term(entry, exclude, source, "", None, scope), parsed.pattern))
-            return
-        fuzzy_ok = fuzzy is not None and not parsed.acronym and not parsed.wildcard
-        words = parsed.words
-        if inflect and not fuzzy_ok and not parsed.acronym:
-            # "cartel", "cartels" and "cárteles" in one entry match the same words once they
-            # inflect: keep the first, so a story word makes one hit, not three
-            forms = tuple(_form_key(w) for w in words)
-            if (entry, exclude, scope, forms) in self._same_forms:
-                return
-            self._same_forms.add((entry, exclude, scope, forms))
-        term = Term(
-            entry,
-            exclude,
-            source,
-            " ".join(w.text for w in words),
-            fuzzy if fuzzy_ok else None,
-            scope,
-            "" if parsed.wildcard else "".join(w.text for w in words).lower(),
-        )
-        pids = [self._word_pattern(w, parsed.acronym, inflect) for w in words]
-        self._add_path(pids, _End(term, fuzzy_ok))
-        if fuzzy_ok:
-            for w, pid in zip(words, pids, strict=True):
-                if len(w.text) >= MIN_FUZZY_LEN:
-                    self._fuzzy_words[pid] = w.text
-        if len(words) > 1 and not any(w.prefix for w in words[:-1]):
-            joined = Word("".join(w.text for w in words), words[-1].prefix)
-            self._add_path([self._word_pattern(joined, parsed.acronym)], _End(term, False))
-
-    def finish(self) -> None:
-        """Index the fuzzy words; call once, after the last `add`."""
-        for pid, word in self._fuzzy_words.items():
-            for deletion in deletions(word, max_edits(word)):
-                self._deletes.setdefault(deletion, []).append(pid)
-        if self._fuzzy_words:
-            words = self._fuzzy_words.values()
-            self._fuzzy_lengths = (
-                min(len(w) - max_edits(w) for w in words),
-                max(len(w) + max_edits(w) for w in words),
-            )
-
-    # --- resolving story words -------------------------------------------------------------------
-
     def _resolve_low(self, low: str) -> Pairs:
-        """What a lower-case story word matches: pattern ids with their edit distances."""
-        pairs: list[tuple[int, int]] = []
-        pid = self._low.get(low)
-        if pid is not None:
-            pairs.append((pid, 0))
-        if self._forms:
-            pairs.extend(self._inflected(low))
-        n = len(low)
-        for length, prefixes in self._low_prefix.items():
-            if length <= n:
-                pid = prefixes.get(low[:length])
-                if pid is not None:
-                    pairs.append((pid, 0))
-        low_len, high_len = self._fuzzy_lengths
-        if low_len <= n <= high_len:
-            pairs.extend(self._misspelt(low))
-        if low in self._acronym_low or any(
-            length <= n and low[:length] in prefixes
-            for length, prefixes in self._acronym_low_prefix.items()
-        ):
-            pairs.append(_ACRONYM_CANDIDATE)
+        pairs = self._lexicon.resolve_low(low)
+        if pairs and pairs[-1] == ACRONYM_CANDIDATE:
             self._acronym_candidates.add(low)
-        return tuple(pairs)
-
-    def _inflected(self, low: str) -> list[tuple[int, int]]:
-        """The forms that `low` is (as written, or sharing an English or Spanish stem)."""
-        found = set()
-        pid = self._forms.get(low)
-        if pid is not None:
-            found.add(pid)
-        for stem, index in zip(stems(low), self._stems, strict=True):
-            if stem:
-                found.update(index.get(stem, ()))
-        return [(pid, 0) for pid in sorted(found)]
-
-    def _misspelt(self, low: str) -> list[tuple[int, int]]:
-        """The fuzzy term words that `low` is a misspelling of, with the edits."""
-        pairs: list[tuple[int, int]] = []
-        seen: set[int] = set()
-        words = self._fuzzy_words
-        n = len(low)
-        for deletion in deletions(low, 2):
-            for pid in self._deletes.get(deletion, ()):
-                if pid in seen:
-                    continue
-                seen.add(pid)
-                word = words[pid]
-                if word == low:
-                    continue
-                limit = max_edits(word)
-                if abs(len(word) - n) <= limit:
-                    count = count_edits(low, word, limit)
-                    if count <= limit:
-                        pairs.append((pid, count))
-        if pairs and dictionary_language(low):  # an ordinary word, not a misspelt name
-            return [(pid, count + WORD_PENALTY) for pid, count in pairs]
         return pairs
 
-    def _resolve_case(self, word: str) -> Pairs:
-        pairs: list[tuple[int, int]] = []
-        pid = self._case.get(word)
-        if pid is not None:
-            pairs.append((pid, 0))
-        for length, prefixes in self._case_prefix.items():
-            if length <= len(word):
-                pid = prefixes.get(word[:length])
-                if pid is not None:
-                    pairs.append((pid, 0))
-        return tuple(pairs)
-
-    def _infos(self, title: str, text: str) -> tuple[Words, list[Pairs]]:
-        """The lower-case words of title and text, with a `|` between them (no term can match it,
-        so no phrase runs across), and what each word matches."""
-        mapped, lows = split(title, text, SPLIT_LOW)
-        sep = lows.index(SEPARATOR)
+    def _infos(self, lows: list[str]) -> Sequence[Pairs]:
+        """What each of the story's words matches, from the memo (one C-level look-up of them
+        all when every word is known, as most are)."""
+        try:
+            if len(lows) > 1:
+                infos: Sequence[Pairs] = itemgetter(*lows)(self.memo_low)
+                return infos
+            return [self.memo_low[lows[0]]]
+        except KeyError:  # a new word: resolve it
+            pass
         memo = self.memo_low
-        infos = list(map(memo.get, lows))
-        if None in infos:
-            if len(memo) > MEMO_LIMIT:  # start over, this story's words included
-                memo.clear()
-                self._acronym_candidates.clear()
-                infos = [None] * len(lows)
-            for i, info in enumerate(infos):
-                if info is None:
-                    info = memo.get(lows[i])
-                    if info is None:
-                        info = memo[lows[i]] = self._resolve_low(lows[i])
-                    infos[i] = info
-        resolved = cast(list[Pairs], infos)  # no None left
-        if self._acronym_candidates and not self._acronym_candidates.isdisjoint(lows):
-            self._resolve_acronyms(title, text, lows, resolved)
-        return Words(title, text, mapped, lows, sep), resolved
+        if len(memo) > MEMO_LIMIT:  # start over, this story's words included
+            memo.clear()
+            self._acronym_candidates.clear()
+        resolved: list[Pairs] = []
+        for low in lows:
+            info = memo.get(low)
+            if info is None:
+                info = memo[low] = self._resolve_low(low)
+            resolved.append(info)
+        return resolved
 
     def _resolve_acronyms(
-        self, title: str, text: str, lows: list[str], resolved: list[Pairs]
-    ) -> None:
-        """Replace the acronym markers in `resolved` by what the case-kept words match."""
+        self, title: str, text: str, lows: list[str], infos: Sequence[Pairs]
+    ) -> list[Pairs]:
+        """`infos` with the acronym markers replaced by what the case-kept words match."""
+        resolved = list(infos)
         words = split(title, text, SPLIT_CASE)[1]
         if len(words) != len(lows):
-            return
+            return resolved
         memo_case = self._memo_case
         if len(memo_case) > MEMO_LIMIT:
             memo_case.clear()
         for i, info in enumerate(resolved):
-            if info and info[-1] == _ACRONYM_CANDIDATE:
+            if info and info[-1] == ACRONYM_CANDIDATE:
                 extra = memo_case.get(words[i])
                 if extra is None:
-                    extra = memo_case[words[i]] = self._resolve_case(words[i])
+                    extra = memo_case[words[i]] = self._lexicon.resolve_case(words[i])
                 resolved[i] = info[:-1] + extra
+        return resolved
 
     # --- finding ---------------------------------------------------------------------------------
 
     def find(
         self, title: str, text: str, explain: bool
     ) -> tuple[Words, list[RawHit], list[RawNearMiss] | None]:
-        """Every term hit in the story (excludes included) and, with `explain`, near misses."""
+        """Every term hit in the story (excludes included) and, with `explain`, near misses; with
+        the story's words, or `NO_WORDS` when neither was found (nothing to explain)."""
         hits: list[RawHit] = []
         near: list[RawNearMiss] | None = [] if explain else None
-        words, infos = self._infos(title, text)
-        self._walk(words.lows, infos, words.sep, hits, near)
+        # the lower-case words of title and text, with a `|` between them (no term can match it,
+        # so no phrase runs across)
+        mapped, lows = split(title, text, SPLIT_LOW)
+        infos = self._infos(lows)
+        if self._acronym_candidates and not self._acronym_candidates.isdisjoint(lows):
+            infos = self._resolve_acronyms(title, text, lows, infos)
+        sep = self._walk(lows, infos, hits, near)
         if self._regexes:
             for field_name, value in (("title", title), ("text", text)):
                 plain = PLAIN.map(value)
@@ -332,43 +122,43 @@ class TermIndex:
                     m = pattern.search(plain)
                     if m is not None:
                         hits.append(RawHit(term, field_name, 100, m.start(), m.end(), True))
-        return words, hits, near
+        if not hits and not near:
+            return NO_WORDS, hits, near
+        if sep < 0:
+            sep = lows.index(SEPARATOR)
+        return Words(title, text, mapped, lows, sep), hits, near
 
     def _walk(
         self,
         lows: list[str],
-        infos: list[Pairs],
-        sep: int,
+        infos: Sequence[Pairs],
         hits: list[RawHit],
         near: list[RawNearMiss] | None,
-    ) -> None:
-        """Walk the trie from every word that matches a pattern."""
+    ) -> int:
+        """Walk the trie from every word that matches a pattern; the separator's index, or -1
+        when no word matched any (then nothing needed it)."""
+        starts = list(compress(range(len(lows)), infos))
+        if not starts:
+            return -1
         n = len(lows)
+        sep = lows.index(SEPARATOR)
         root = self._root.children
-        for i in compress(range(n), infos):
+        for i in starts:
             for pid, edits in infos[i]:
                 node = root.get(pid)
                 if node is not None:
                     if node.ends:
                         _ends(node.ends, edits, lows, i, i, sep, hits, near)
-                    if node.children and i + 1 < n:
+                    if node.children and i + 1 < n and infos[i + 1]:
                         _deeper(node, edits, lows, infos, i, i + 1, sep, hits, near)
-
-
-def _form_key(word: Word) -> tuple[str, ...]:
-    """What a term word matches, as a key: its stems when it inflects, else itself."""
-    if word.common:
-        en, es = stems(word.text)
-        if en and es:
-            return ("stems", en, es)
-    return ("word", word.text, "*" if word.prefix else "")
+        return sep
 
 
 def _deeper(
-    node: _Node,
+    node: Node,
     edits: int,
     lows: list[str],
-    infos: list[Pairs],
+    infos: Sequence[Pairs],
     first: int,
     j: int,
     sep: int,
@@ -382,12 +172,12 @@ def _deeper(
         if child is not None:
             if child.ends:
                 _ends(child.ends, edits + more, lows, first, j, sep, hits, near)
-            if child.children and j + 1 < len(lows):
+            if child.children and j + 1 < len(lows) and infos[j + 1]:
                 _deeper(child, edits + more, lows, infos, first, j + 1, sep, hits, near)
 
 
 def _ends(
-    ends: list[_End],
+    ends: list[End],
     edits: int,
     lows: list[str],
     first: int,

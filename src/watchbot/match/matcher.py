@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from watchbot.errors import ConfigError, Problem
 from watchbot.match.decide import Decider, EntryRef
 from watchbot.match.index import TermIndex
+from watchbot.match.lexicon import Lexicon
 from watchbot.match.terms import parse_term
 from watchbot.models import MatchResult, Watchlist
 from watchbot.rules import cycle_problems
@@ -20,7 +21,7 @@ class Matcher:
     def __init__(self) -> None:
         self._entries: list[EntryRef] = []
         self._watchlists: tuple[Watchlist, ...] = ()
-        self._index = TermIndex()
+        self._index = TermIndex(Lexicon())
         self._decider = Decider(self._entries, self._watchlists)
 
     @classmethod
@@ -29,6 +30,7 @@ class Matcher:
         watchlist loader reports those first, with their lines)."""
         self = cls()
         self._watchlists = tuple(watchlists)
+        lexicon = Lexicon()
         problems: list[Problem] = []
         for w, watchlist in enumerate(watchlists):
             for entry in watchlist.entries:
@@ -43,7 +45,7 @@ class Matcher:
                             where = f"entry {entry.id!r} term {source!r}"
                             problems.append(Problem(watchlist.path, entry.line, where, parsed))
                             continue
-                        self._index.add(
+                        lexicon.add(
                             index,
                             exclude,
                             source.strip(),
@@ -55,7 +57,8 @@ class Matcher:
         problems += cycle_problems(watchlists)
         if problems:
             raise ConfigError(problems)
-        self._index.finish()
+        lexicon.finish()
+        self._index = TermIndex(lexicon)
         self._decider = Decider(self._entries, self._watchlists)
         return self
 

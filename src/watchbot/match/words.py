@@ -14,9 +14,10 @@ from watchbot.text import fold, fold_plain
 # costs more than all the matching. Here every character is folded and classified once (cached in
 # the tables below): a letter or digit stays, an apostrophe stays (for possessives), anything else
 # becomes a space, and `str.split` does the rest. str.translate is fast on ASCII text but takes
-# ~70 ns a character once a text holds one accent or curly quote, so such text is encoded to ASCII
-# with an error handler that maps the runs of other characters through the table, then mapped with
-# bytes.translate; text whose folded letters are not ASCII (Greek, Cyrillic…) takes str.translate.
+# ~70 ns a character once a text holds one accent or curly quote, so text is encoded to Latin-1
+# (Spanish accents, ñ, ¿ and « are one byte there) with an error handler that maps the runs of
+# other characters (curly quotes, dashes) through the table, then mapped with bytes.translate;
+# text whose folded letters are not ASCII (ß, Greek, Cyrillic…) takes str.translate.
 # Every mapping keeps the length, so spans come from the same mapped text. tests/test_matcher.py
 # checks that words and spans agree with `tokenize`.
 
@@ -33,7 +34,8 @@ class CharMap(dict[int, str]):
         super().__init__()
         self.lower = lower
         self.split = split
-        self.ascii = bytes(ord(self[c]) for c in range(128)) + bytes(range(128, 256))
+        # a Latin-1 byte whose folding is not ASCII stays itself: decoding as ASCII then fails
+        self.latin1 = bytes(ord(self[c]) if self[c].isascii() else c for c in range(256))
         self.errors = f"watchbot-{name}"
         codecs.register_error(self.errors, self._replace)
 
@@ -57,8 +59,8 @@ class CharMap(dict[int, str]):
     def map(self, text: str) -> str:
         """`text` with each character mapped; the same length."""
         try:
-            return text.encode("ascii", self.errors).translate(self.ascii).decode("ascii")
-        except _NotAscii:
+            return text.encode("latin-1", self.errors).translate(self.latin1).decode("ascii")
+        except (_NotAscii, UnicodeDecodeError):
             return text.translate(self)
 
 
@@ -130,6 +132,8 @@ def split_words(text: str) -> tuple[list[str], list[str]]:
 class Words:
     """A story's words as matched, and where they are in its title and text."""
 
+    __slots__ = ("_padded", "_sentences", "_spans", "lows", "mapped", "sep", "text", "title")
+
     def __init__(self, title: str, text: str, mapped: str, lows: list[str], sep: int) -> None:
         self.title = title
         self.text = text
@@ -142,27 +146,31 @@ class Words:
 
     def span(self, field_name: str, first: int, last: int) -> tuple[int, int]:
         """Character span in `field_name` of its words `first` to `last`."""
-        title = field_name == "title"
-        i, j = (first, last) if title else (first + self.sep + 1, last + self.sep + 1)
+        if field_name == "title":
+            i, j, shift = first, last, 0
+        else:
+            i, j = first + self.sep + 1, last + self.sep + 1
+            shift = len(self.title) + len(SEPARATOR) + 2
         lows = self.lows
         # A possessive s is dropped from the words but is still in the text: when a word could be
         # confused with it, take the reference way below.
         if 0 <= i <= j < len(lows) and ("'" not in self.mapped or "s" not in lows[i : j + 1]):
             # Find the first word as a whole word, as often as it occurs before, then the next
             # ones: C-level searches instead of a Python loop over every word of the field.
-            if not self._padded:
-                self._padded = " " + self.mapped.replace("'", " ") + " "
             padded = self._padded
+            if not padded:
+                padded = self._padded = " " + self.mapped.replace("'", " ") + " "
             word = lows[i]
-            start = -1
-            for _ in range(lows[:i].count(word) + 1):
-                start = padded.find(f" {word} ", start + 1)
+            start = padded.find(f" {word} ")
+            if lows.index(word) != i:  # not its first occurrence
+                for _ in range(lows[:i].count(word)):
+                    start = padded.find(f" {word} ", start + 1)
             end = start + len(word)
-            for k in range(i + 1, j + 1):
-                at = padded.find(f" {lows[k]} ", end) if start >= 0 else -1
-                start, end = (start, at + len(lows[k])) if at >= 0 else (-1, -1)
+            if j > i:
+                for k in range(i + 1, j + 1):
+                    at = padded.find(f" {lows[k]} ", end) if start >= 0 else -1
+                    start, end = (start, at + len(lows[k])) if at >= 0 else (-1, -1)
             if start >= 0:  # always, unless the words were not found: never raise
-                shift = 0 if title else len(self.title) + len(SEPARATOR) + 2
                 return start - shift, end - shift
         # possessive s around: the reference way
         spans = self._field_spans(field_name)
@@ -170,10 +178,12 @@ class Words:
             return 0, 0
         return spans[first][0], spans[last][1]
 
-    def field_words(self, field_name: str, first: int, last: int) -> list[str]:
-        """The lower-case folded words `first` to `last` of the field."""
+    def joined(self, field_name: str, first: int, last: int) -> str:
+        """The lower-case folded words `first` to `last` of the field, written together."""
         offset = 0 if field_name == "title" else self.sep + 1
-        return self.lows[first + offset : last + offset + 1]
+        if first == last:
+            return self.lows[first + offset]
+        return "".join(self.lows[first + offset : last + offset + 1])
 
     def _field_spans(self, field_name: str) -> list[tuple[int, int]]:
         """Every word span of the field, the reference way (rarely needed)."""
