@@ -454,3 +454,17 @@ def test_related_index_with_many_unrelated_stories() -> None:
     index.add("target", SENDS_29, T0 + timedelta(hours=1))
     assert index.find(SENDS_29_ES, T0 + timedelta(hours=2), timedelta(hours=72)) == "target"
     assert index.find(SENDS_26, T0 + timedelta(hours=2), timedelta(hours=72)) is None
+
+
+@pytest.mark.parametrize(
+    ("title", "country"),
+    [
+        pytest.param(
+            "EU ataca otra lancha; habría un sobreviviente", "us", id="short-spanish-headline"
+        ),
+        pytest.param("EU sanciona a red de fraude del CJNG", "us", id="spanish-hints"),
+        pytest.param("EU leaders meet over tariffs", "europe", id="english"),
+    ],
+)
+def test_eu_is_the_us_in_spanish_and_europe_in_english(title: str, country: str) -> None:
+    assert country in signature(title, "").title

@@ -239,9 +239,16 @@ def _analyse(
     return _Analyser(text, title_case, spanish, known).analyse()
 
 
+_SPANISH_LETTERS = re.compile("[ñáéíóú¿¡]", re.IGNORECASE)
+
+
 def _looks_spanish(text: str) -> bool:
+    """Whether `text` reads as Spanish: more Spanish than English function words, or as many
+    (a short headline: "EU ataca otra lancha") and a letter only Spanish writes."""
     low = fold(text).split()
-    return sum(w in V.SPANISH_HINTS for w in low) > sum(w in V.ENGLISH_HINTS for w in low)
+    spanish = sum(w in V.SPANISH_HINTS for w in low)
+    english = sum(w in V.ENGLISH_HINTS for w in low)
+    return spanish > english or (spanish == english and bool(_SPANISH_LETTERS.search(text)))
 
 
 def _is_title_case(title: str) -> bool:
