@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from watchbot.samestory.index import RelatedIndex
-from watchbot.samestory.rules import same_story
+from watchbot.samestory.rules import conflict, same_story
 from watchbot.samestory.signature import signature, signature_from_json, signature_to_json
 
 LABELLED = Path(__file__).parent / "data" / "same_story.jsonl"
@@ -468,3 +468,14 @@ def test_related_index_with_many_unrelated_stories() -> None:
 )
 def test_eu_is_the_us_in_spanish_and_europe_in_english(title: str, country: str) -> None:
     assert country in signature(title, "").title
+
+
+def test_a_mexican_court_step_is_a_step_of_the_storyline() -> None:
+    """*Vinculan a proceso* (formally charged) after *detienen* (arrested) is the next step,
+    and so is a judge's *prisión preventiva*: the step guard keeps them out of the arrest's
+    thread."""
+    arrest = signature("Detienen en Reynosa a 'El Toro', líder de Los Metros", "")
+    charged = signature("Vinculan a proceso a 'El Toro', líder de Los Metros", "")
+    custody = signature("Juez dicta prisión preventiva a 'El Toro'", "")
+    assert conflict(arrest, charged) == "step"
+    assert conflict(arrest, custody) == "step"

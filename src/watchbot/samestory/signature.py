@@ -103,8 +103,8 @@ def _merge_phrases(raw: list[Token]) -> list[tuple[Token, str]]:
         tok = raw[i]
         if i + 1 < len(raw):
             pair = (tok.low, raw[i + 1].low)
-            # "departamento de justicia": skip one "de" inside a phrase
-            if pair[1] in ("de", "del") and i + 2 < len(raw):
+            # "departamento de justicia", "vinculan a proceso": skip one "de" or "a" inside
+            if pair[1] in ("de", "del", "a") and i + 2 < len(raw):
                 alt = (tok.low, raw[i + 2].low)
                 if alt in V.PHRASES:
                     merged.append((tok, V.PHRASES[alt]))
