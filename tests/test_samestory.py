@@ -333,8 +333,11 @@ def test_labelled_set_shape() -> None:
         # written blind, never read while tuning: 36/80 missed (45.0%), 2/5,071 false merges
         pytest.param(DATA / "same_story_blind.jsonl", 0.05, 0.50, id="blind"),
         # written blind; only its false merges were looked at (they led to the date rule):
-        # 33/77 missed (42.9%), 7/4,676 false merges, all near (9.0%)
-        pytest.param(DATA / "same_story_final.jsonl", 0.10, 0.50, id="final"),
+        # 31/77 missed (40.3%), 8/4,676 false merges, all near (10.3%); the eighth came with
+        # the Spanish verb forms of arrest and extradition: an arrest headline that names the
+        # extradition the US asked for ("Cae 'El Tigre'; EU pedía su extradición") now shares
+        # the word with the extradition's ("Extraditan a EU a 'El Tigre'")
+        pytest.param(DATA / "same_story_final.jsonl", 0.11, 0.50, id="final"),
     ],
 )
 def test_labelled_set_figures(path: Path, max_near: float, max_missed: float) -> None:

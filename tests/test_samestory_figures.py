@@ -1,9 +1,10 @@
 """The meaning method's measured figures, asserted as floors (README, "Same story").
 
 Every figure here is **in-sample**: the method's weights and bars were set looking at these
-four sets and at storybench. The blind set (`same_story_blind2.jsonl`) was scored once, at the
-end, and is reported in the README, not tuned on, and not asserted here beyond its shape (see
-test_samestory.py). Each test embeds its set with the real model (a few seconds).
+five sets and at storybench (`same_story_blind2.jsonl` was scored blind once, then tuned on in
+the next round). The blind set of that round (`same_story_blind3.jsonl`) is reported in the
+README and asserted as measured by test_samestory_blind.py, never tuned on. Each test embeds its
+set with the real model (a few seconds).
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ DATA = Path(__file__).parent / "data"
 
 # set → (missed pairs, false merges, duplicate alerts, misthreaded), as measured
 MEASURED = {
-    "same_story": (2, 2, 1, 0),
-    "same_story_heldout": (13, 5, 4, 1),
-    "same_story_blind": (36, 1, 20, 0),
-    "same_story_final": (27, 8, 13, 5),
+    "same_story": (2, 5, 1, 0),
+    "same_story_heldout": (10, 6, 4, 1),
+    "same_story_blind": (19, 2, 11, 0),
+    "same_story_final": (23, 8, 10, 6),
+    "same_story_blind2": (25, 12, 15, 5),
 }
 
 
@@ -41,10 +43,10 @@ def test_meaning_method_on_the_labelled_sets(name: str) -> None:
 @pytest.mark.skipif(not PAIRS.is_file(), reason=f"third-party pairs not found at {PAIRS}")
 def test_meaning_method_on_storybench() -> None:
     """AUC same-vs-different per language pairing (targets 0.95 / 0.95 / 0.93: met), and the
-    share merged at the decision: same ≥ 60% (not met: 49.4%), different ≤ 1% (1.1%)."""
+    share merged at the decision: same ≥ 60% (met: 60.5%), different ≤ 1% (1.1%)."""
     figures = score_storybench()
     print("\n" + figures.summary())
     assert figures.auc["en-en"] >= 0.95 and figures.auc["es-es"] >= 0.95, figures.summary()
     assert figures.auc["es-en"] >= 0.93, figures.summary()
-    assert figures.merged["same"][0] >= 40, figures.summary()
+    assert figures.merged["same"][0] >= 49, figures.summary()
     assert figures.merged["different"][0] <= 2, figures.summary()
