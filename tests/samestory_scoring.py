@@ -50,6 +50,14 @@ class Figures:
     related: int = 0  # alerted with a Follows link
     related_right: int = 0  # ... to the group it follows / is near
     examples: list[str] = field(default_factory=list)
+    # language pairing ("en-en", "es-es", "en-es") → [same pairs, missed, other pairs, merges]
+    by_pairing: dict[str, list[int]] = field(default_factory=dict)
+
+    def pairings(self) -> str:
+        return "; ".join(
+            f"{k}: missed {m}/{s}, false merges {f}/{o}"
+            for k, (s, m, o, f) in sorted(self.by_pairing.items())
+        )
 
     def summary(self) -> str:
         def pct(n: int, d: int, digits: int = 1) -> str:
@@ -106,12 +114,18 @@ def score_pairs(rows: list[dict[str, object]], reports: list[Report], method: st
             judged = same_story(reports[i].sig, reports[j].sig)
         else:
             judged = judge(reports[i], reports[j], abs(hours[i] - hours[j])).same
+        pairing = "-".join(sorted((str(a.get("lang")), str(b.get("lang")))))
+        tally = out.by_pairing.setdefault(pairing, [0, 0, 0, 0])
         if a["group"] == b["group"]:
+            tally[0] += 1
+            tally[1] += not judged
             out.same_pairs += 1
             if not judged:
                 out.missed += 1
                 out.examples.append(f"missed: {a['title']!r} / {b['title']!r}")
             continue
+        tally[2] += 1
+        tally[3] += judged
         out.other_pairs += 1
         near = _near(a, b)
         out.near_pairs += near
@@ -170,6 +184,7 @@ def main() -> None:
     args = parser.parse_args()
     figures = score(args.path, args.method)
     print(figures.summary())
+    print(figures.pairings())
     if args.verbose:
         print(*figures.examples, sep="\n")
 

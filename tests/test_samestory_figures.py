@@ -1,13 +1,15 @@
 """The meaning method's measured figures, asserted as floors (README, "Same story").
 
 Every figure here is **in-sample**: the method's weights and bars were set looking at these
-four sets and at storybench. The blind set (`same_story_blind2.jsonl`) was scored once, at the
-end, and is reported in the README, not tuned on, and not asserted here beyond its shape (see
-test_samestory.py). Each test embeds its set with the real model (a few seconds).
+five sets and at storybench (`same_story_blind2.jsonl` was scored blind once, then tuned on in
+the next round). The blind set of that round (`same_story_blind3.jsonl`) is reported in the
+README and asserted below exactly as measured (a ceiling each figure may only improve on without
+anyone looking), never tuned on. Each test embeds its set with the real model (a few seconds).
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -20,10 +22,11 @@ DATA = Path(__file__).parent / "data"
 
 # set → (missed pairs, false merges, duplicate alerts, misthreaded), as measured
 MEASURED = {
-    "same_story": (2, 2, 1, 0),
-    "same_story_heldout": (13, 5, 4, 1),
-    "same_story_blind": (36, 1, 20, 0),
-    "same_story_final": (27, 8, 13, 5),
+    "same_story": (2, 5, 1, 0),
+    "same_story_heldout": (10, 6, 4, 1),
+    "same_story_blind": (19, 2, 11, 0),
+    "same_story_final": (23, 8, 10, 6),
+    "same_story_blind2": (25, 12, 15, 5),
 }
 
 
@@ -41,10 +44,40 @@ def test_meaning_method_on_the_labelled_sets(name: str) -> None:
 @pytest.mark.skipif(not PAIRS.is_file(), reason=f"third-party pairs not found at {PAIRS}")
 def test_meaning_method_on_storybench() -> None:
     """AUC same-vs-different per language pairing (targets 0.95 / 0.95 / 0.93: met), and the
-    share merged at the decision: same ≥ 60% (not met: 49.4%), different ≤ 1% (1.1%)."""
+    share merged at the decision: same ≥ 60% (met: 60.5%), different ≤ 1% (1.1%)."""
     figures = score_storybench()
     print("\n" + figures.summary())
     assert figures.auc["en-en"] >= 0.95 and figures.auc["es-es"] >= 0.95, figures.summary()
     assert figures.auc["es-en"] >= 0.93, figures.summary()
-    assert figures.merged["same"][0] >= 40, figures.summary()
+    assert figures.merged["same"][0] >= 49, figures.summary()
     assert figures.merged["different"][0] <= 2, figures.summary()
+
+
+# the blind set of round 2, written by a helper who saw only SPEC's description of the desk;
+# scored once on main before the round (61, 23, 35, 9) and once after it, never read while tuning
+BLIND = DATA / "same_story_blind3.jsonl"
+BLIND_MEASURED = (40, 39, 22, 10)  # missed pairs, false merges, duplicate alerts, misthreaded
+
+
+def test_blind_set_shape() -> None:
+    """What issue 9 asked of the blind set: 40+ groups of 2–4 reports, English, Spanish and
+    mixed, and 25+ same-topic stories that are different ones (next steps among them)."""
+    rows = [json.loads(line) for line in BLIND.read_text(encoding="utf-8").splitlines() if line]
+    groups: dict[str, set[str]] = {}
+    for row in rows:
+        groups.setdefault(row["group"], set()).add(row["lang"])
+    sizes = [sum(r["group"] == g for r in rows) for g in groups]
+    assert sum(2 <= n <= 4 for n in sizes) >= 40
+    assert sum(langs == {"en", "es"} for langs in groups.values()) >= 10
+    related = {r["group"] for r in rows if r.get("follows") or r.get("near")}
+    assert len(related) >= 25 and sum(bool(r.get("follows")) for r in rows) >= 20
+
+
+def test_meaning_method_on_the_blind_set_as_measured() -> None:
+    figures: Figures = score(BLIND, "meaning")
+    print("\n" + figures.summary())
+    missed, merges, duplicates, misthreaded = BLIND_MEASURED
+    assert figures.missed <= missed, figures.summary()
+    assert figures.false_merges <= merges, figures.summary()
+    assert figures.duplicates <= duplicates, figures.summary()
+    assert figures.misthreaded <= misthreaded, figures.summary()

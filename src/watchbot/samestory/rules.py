@@ -12,6 +12,7 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz
 
+from watchbot.samestory import quantities
 from watchbot.samestory import vocabulary as V
 from watchbot.samestory.signature import Signature
 
@@ -26,7 +27,7 @@ def _base_weight(token: str) -> float:
         return 0.5
     if token in V.GENERIC_CONCEPTS:
         return 0.4
-    if token[:1].isdigit():
+    if token[:1].isdigit() or token.startswith("~"):
         return 1.0 if _is_year(token) else 3.0
     if token.startswith("@"):
         return 2.0
@@ -57,8 +58,10 @@ def _value(number: str) -> float | None:
 
 def _unmatched_numbers(mine: frozenset[str], theirs: frozenset[str]) -> frozenset[str]:
     """Numbers of `mine` not in `theirs`. A large amount given whole counts as given when the
-    other report has it with decimals ("$124 billion" is "$124.3 billion"); anything else must
-    be exact (2,689 migrants are not 2,702; a 7.5% rate is not a 7% rate)."""
+    other report has it with decimals ("$124 billion" is "$124.3 billion"), and a quantity or a
+    rough figure when the other report gives one that `quantities.agrees` with ("300 kilos" and
+    "660 pounds", "nearly 40" and 37); anything else must be exact (2,689 migrants are not 2,702;
+    a 7.5% rate is not a 7% rate)."""
     missing = mine - theirs
     if not missing:
         return missing
@@ -66,6 +69,8 @@ def _unmatched_numbers(mine: frozenset[str], theirs: frozenset[str]) -> frozense
     wholes = {int(t) for t in theirs if t.isdigit() and int(t) >= 100}
 
     def given(number: str) -> bool:
+        if any(quantities.agrees(number, other) for other in theirs):
+            return True
         value = _value(number)
         if value is None or value < 100:
             return False
@@ -89,8 +94,9 @@ def _unmatched_names(mine: Signature, other: Signature) -> frozenset[str]:
 
 
 def _number_form(number: str) -> str:
-    """What sort of figure `number` is: a count, a percentage, percentage points, a day or a
-    month. Figures of different sorts never contradict each other."""
+    """What sort of figure `number` is: a count (rough or not), a percentage, percentage points,
+    a day, a month, or a quantity's unit ("kg"). Figures of different sorts never contradict
+    each other."""
     if number.startswith("@m") and number[2:].isdigit():  # "@m03"; "@mon" is a day
         return "month"
     if number.startswith("@"):
@@ -99,7 +105,7 @@ def _number_form(number: str) -> str:
         return "percent"
     if number.endswith("pp"):
         return "points"
-    return "count"
+    return quantities.unit_of(number) or "count"
 
 
 def _counts(sig: Signature, number: str) -> frozenset[str]:

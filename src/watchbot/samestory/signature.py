@@ -12,6 +12,7 @@ import json
 import re
 from dataclasses import dataclass
 
+from watchbot.samestory import quantities
 from watchbot.samestory import vocabulary as V
 from watchbot.text import Token, fold, tokenize
 
@@ -53,7 +54,8 @@ def _points(value: float) -> str:
 def _numbers(text: str) -> dict[int, str]:
     """The numbers written in digits in `text`, by the offset where each starts, normalised:
     `"7,181"`, `"7 mil 181"` → `"7181"`; `"8.00%"` → `"8%"`; `"50 basis points"`,
-    `"50 puntos base"`, `"half a point"` → `"0.5pp"`."""
+    `"50 puntos base"`, `"half a point"` → `"0.5pp"`; quantities in a base unit and rough
+    figures as `quantities` writes them: `"660 pounds"` → `"299kg"`, `"nearly 40"` → `"~40"`."""
     found: dict[int, str] = {}
     skip_to = -1
     for m in _NUMBER.finditer(text):
@@ -71,6 +73,8 @@ def _numbers(text: str) -> dict[int, str]:
             value = _points(float(value) / 100)
         elif _PERCENT_POINTS.match(text, end):
             value = _points(float(value))
+        elif (quantity := quantities.read(text, m.start(), end, float(value))) is not None:
+            value, skip_to = quantity  # "300 kilos" → "300kg"; "nearly 40" → "~40"
         found[m.start()] = value
     for m in _FRACTION_POINT.finditer(text):
         found[m.start()] = _FRACTIONS[m.group(1).lower()]
@@ -99,8 +103,8 @@ def _merge_phrases(raw: list[Token]) -> list[tuple[Token, str]]:
         tok = raw[i]
         if i + 1 < len(raw):
             pair = (tok.low, raw[i + 1].low)
-            # "departamento de justicia": skip one "de" inside a phrase
-            if pair[1] in ("de", "del") and i + 2 < len(raw):
+            # "departamento de justicia", "vinculan a proceso": skip one "de" or "a" inside
+            if pair[1] in ("de", "del", "a") and i + 2 < len(raw):
                 alt = (tok.low, raw[i + 2].low)
                 if alt in V.PHRASES:
                     merged.append((tok, V.PHRASES[alt]))
@@ -235,9 +239,16 @@ def _analyse(
     return _Analyser(text, title_case, spanish, known).analyse()
 
 
+_SPANISH_LETTERS = re.compile("[ñáéíóú¿¡]", re.IGNORECASE)
+
+
 def _looks_spanish(text: str) -> bool:
+    """Whether `text` reads as Spanish: more Spanish than English function words, or as many
+    (a short headline: "EU ataca otra lancha") and a letter only Spanish writes."""
     low = fold(text).split()
-    return sum(w in V.SPANISH_HINTS for w in low) > sum(w in V.ENGLISH_HINTS for w in low)
+    spanish = sum(w in V.SPANISH_HINTS for w in low)
+    english = sum(w in V.ENGLISH_HINTS for w in low)
+    return spanish > english or (spanish == english and bool(_SPANISH_LETTERS.search(text)))
 
 
 def _is_title_case(title: str) -> bool:
