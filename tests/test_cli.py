@@ -18,6 +18,7 @@ import pytest
 
 from factories import WATCHLIST, Item, rss, write_setup
 from servers import FeedServer, SlackServer
+from watchbot.samestory.meaning import SAME_BAR, bar
 from watchbot.store import RunLock
 
 REPO = Path(__file__).resolve().parent.parent
@@ -428,7 +429,7 @@ def test_same_shows_the_decision_score_guard_and_shared_facts() -> None:
     assert lines["decision"].startswith("RELATED, not the same story")
     score = re.fullmatch(r"(\d+\.\d{3}) \(needs (\d+\.\d{3})\)", lines["score"])
     assert score is not None, lines["score"]
-    assert float(score[1]) > float(score[2]) == 1.0  # a high score, and still not the same story
+    assert float(score[1]) > float(score[2]) == SAME_BAR  # a high score, still not one story
     assert re.fullmatch(r"cosine 0\.\d{3}", lines["similarity"])
     assert lines["guard"].startswith("different figures")
     assert lines["rules"] == "not the same story by the rules alone"
@@ -450,7 +451,7 @@ def test_same_time_and_rules_alone() -> None:
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert out.startswith("decision    SAME STORY: a thread reply of the first report's alert")
-    assert "(needs 1.120)" in out
+    assert f"(needs {bar(48.0):.3f})" in out  # the bar two days apart
     assert "similarity  n/a (rules alone)" in out
     assert "guard       none fired" in out
     assert "shared      29\n" in out

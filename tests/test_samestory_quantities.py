@@ -4,6 +4,8 @@ figures are two."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from watchbot.samestory import quantities
 from watchbot.samestory.rules import conflict
@@ -88,3 +90,53 @@ def test_two_exact_figures_of_one_unit_still_conflict() -> None:
     # and a quantity never contradicts a count: "4 detenidos" beside "300 kilos"
     c = signature("Marina detiene a 4 y asegura fentanilo en Culiacán", "")
     assert conflict(a, c) is None
+
+
+_FIGURE_WORDS = st.sampled_from(
+    [
+        "300",
+        "1,200",
+        "4.63",
+        "7 mil 181",
+        "$",
+        "US$",
+        "nearly",
+        "casi",
+        "más de",
+        "kilos",
+        "pounds",
+        "millones de",
+        "billion",
+        "metros cúbicos",
+        "acre-feet",
+        "mdd",
+        "km",
+        "miles",
+        "%",
+        "de",
+        "of",
+        "cartel",
+        "Sinaloa",
+        " ",
+        "\n",
+    ]
+)
+
+
+@given(st.lists(st.one_of(_FIGURE_WORDS, st.text(max_size=6)), max_size=12).map(" ".join))
+def test_any_text_reads_into_figures_that_parse(text: str) -> None:
+    """Whatever the text, reading it never fails, and every figure it gives is a count, a
+    quantity or a rough figure `parse` reads back, a percentage, points, a day or a month, or a
+    code of several dots ("1.2.3") kept as written."""
+    sig = signature(text, text)
+    for token in sig.numbers:
+        plain = token.endswith(("%", "pp")) or token.startswith("@") or token.count(".") > 1
+        assert plain or quantities.parse(token) is not None, token
+
+
+@given(
+    st.sampled_from(["300kg", "299kg", "~40", "37", "29", "110km", "~113km", "5%"]),
+    st.sampled_from(["300kg", "299kg", "~40", "37", "29", "110km", "~113km", "5%"]),
+)
+def test_agrees_is_symmetric(a: str, b: str) -> None:
+    assert quantities.agrees(a, b) == quantities.agrees(b, a)

@@ -17,6 +17,7 @@ from watchbot.samestory import vocabulary as V
 from watchbot.text import Token, fold, tokenize
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_PLAIN = re.compile(r"\d+(?:\.\d+)?")  # what `_number` gives for a figure
 _THOUSANDS = re.compile(r"\d{1,3}(?:([.,])\d{3})(?:\1\d{3})*")
 # Spanish "10 mil" is 10,000 and "7 mil 181" is 7,181 ("10 mil millones" is 10 billion)
 _MIL = re.compile(r"\s+mil\b(?!\s+mill)(?:\s+(\d{1,3})\b(?![.,]\d))?", re.IGNORECASE)
@@ -63,6 +64,9 @@ def _numbers(text: str) -> dict[int, str]:
             continue  # the "181" of "7 mil 181"
         value = _number(m.group())
         end = m.end()
+        if not _PLAIN.fullmatch(value):  # "1.2.3": a version or a code, not a figure to read on
+            found[m.start()] = value
+            continue
         if (mil := _MIL.match(text, end)) is not None:
             thousands = float(value) * 1000 + (int(mil.group(1)) if mil.group(1) else 0)
             value = _number(str(round(thousands)))
