@@ -16,11 +16,12 @@ from watchbot.samestory import quantities
 from watchbot.samestory import vocabulary as V
 from watchbot.text import Token, fold, tokenize
 
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_PLAIN = re.compile(r"\d+(?:\.\d+)?")  # what `_number` gives for a figure
-_THOUSANDS = re.compile(r"\d{1,3}(?:([.,])\d{3})(?:\1\d{3})*")
+# figures are written in ASCII digits (re.ASCII: \d alone also takes ٣ or 𑄶)
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*", re.ASCII)
+_PLAIN = re.compile(r"\d+(?:\.\d+)?", re.ASCII)  # what `_number` gives for a figure
+_THOUSANDS = re.compile(r"\d{1,3}(?:([.,])\d{3})(?:\1\d{3})*", re.ASCII)
 # Spanish "10 mil" is 10,000 and "7 mil 181" is 7,181 ("10 mil millones" is 10 billion)
-_MIL = re.compile(r"\s+mil\b(?!\s+mill)(?:\s+(\d{1,3})\b(?![.,]\d))?", re.IGNORECASE)
+_MIL = re.compile(r"\s+mil\b(?!\s+mill)(?:\s+([0-9]{1,3})\b(?![.,][0-9]))?", re.IGNORECASE)
 # a change of rate in percentage points: "50 basis points", "50 puntos base", "half a point"
 _BASIS_POINTS = re.compile(r"\s*(?:basis[\s-]+points?|bps?|puntos?[\s-]+base|pb)\b", re.IGNORECASE)
 _PERCENT_POINTS = re.compile(
