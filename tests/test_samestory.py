@@ -482,3 +482,37 @@ def test_a_mexican_court_step_is_a_step_of_the_storyline() -> None:
     custody = signature("Juez dicta prisión preventiva a 'El Toro'", "")
     assert conflict(arrest, charged) == "step"
     assert conflict(arrest, custody) == "step"
+
+
+@pytest.mark.parametrize(
+    ("first", "then"),
+    [
+        pytest.param(
+            "Treasury sanctions CJNG-linked timeshare fraud ring",
+            "Mexico freezes accounts of the timeshare network",
+            id="sanctions-then-freeze",
+        ),
+        pytest.param(
+            "Commerce affirms antidumping duty on Mexican tomatoes in final ruling",
+            "Mexican tomato exporters challenge the antidumping duty",
+            id="ruling-then-appeal",
+        ),
+        pytest.param(
+            "UIF congela cuentas de red de tiempos compartidos",
+            "Empresas impugnan ante un juez la medida de la UIF",
+            id="freeze-then-appeal-es",
+        ),
+    ],
+)
+def test_financial_and_legal_next_steps_are_steps(first: str, then: str) -> None:
+    assert conflict(signature(first, ""), signature(then, "")) == "step"
+
+
+def test_two_drugs_in_two_headlines_are_two_seizures() -> None:
+    meth = signature("Marina asegura 1.4 toneladas de metanfetamina en Manzanillo", "")
+    cocaine = signature("Semar asegura 1.4 toneladas de cocaína en Manzanillo", "")
+    assert conflict(meth, cocaine) == "substance"
+    # one headline naming two drugs, the other one of them, is no contradiction
+    both = signature("Marines seize meth and fentanyl at a Sinaloa lab", "")
+    fentanyl = signature("Marina asegura fentanilo en narcolaboratorio de Sinaloa", "")
+    assert conflict(both, fentanyl) is None

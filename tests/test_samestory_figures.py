@@ -25,8 +25,8 @@ MEASURED = {
     "same_story": (2, 5, 1, 0),
     "same_story_heldout": (10, 6, 4, 1),
     "same_story_blind": (19, 2, 11, 0),
-    "same_story_final": (23, 8, 10, 6),
-    "same_story_blind2": (25, 12, 15, 5),
+    "same_story_final": (23, 7, 10, 5),
+    "same_story_blind2": (25, 10, 15, 3),
 }
 
 
@@ -54,9 +54,11 @@ def test_meaning_method_on_storybench() -> None:
 
 
 # the blind set of round 2, written by a helper who saw only SPEC's description of the desk;
-# scored once on main before the round (61, 23, 35, 9) and once after it, never read while tuning
+# scored on main before the round (61, 23, 35, 9), after it (40, 39, 22, 10), and a third time
+# after the step and drug guards that came from the in-sample sets (below); never read while
+# tuning, and the guards were kept on the in-sample evidence though they cost one pair here
 BLIND = DATA / "same_story_blind3.jsonl"
-BLIND_MEASURED = (40, 39, 22, 10)  # missed pairs, false merges, duplicate alerts, misthreaded
+BLIND_MEASURED = (41, 39, 23, 10)  # missed pairs, false merges, duplicate alerts, misthreaded
 
 
 def test_blind_set_shape() -> None:

@@ -268,7 +268,9 @@ def same_story(a: Signature, b: Signature) -> bool:
 def conflict(a: Signature, b: Signature) -> str | None:
     """The guard that keeps two reports apart, if one fires: "figures" when each headline gives
     a figure of one sort the other report never mentions (29 against 26 cartel members, two
-    days, two rates), "names" when each names someone or somewhere else in one slot."""
+    days, two rates), "names" when each names someone or somewhere else in one slot, "step"
+    when the headlines report two steps of a storyline (an arrest, an extradition), "substance"
+    when they name two drugs and none in common (a cocaine seizure, a meth seizure)."""
     a_lone = _unmatched_numbers(a.title_numbers, b.numbers)
     b_lone = _unmatched_numbers(b.title_numbers, a.numbers)
     if _numbers_conflict(a, a_lone, b, b_lone):
@@ -278,6 +280,9 @@ def conflict(a: Signature, b: Signature) -> str | None:
     a_steps, b_steps = _steps(a), _steps(b)
     if a_steps and b_steps and not a_steps & b_steps:
         return "step"
+    a_drugs, b_drugs = a.title & V.SUBSTANCES, b.title & V.SUBSTANCES
+    if a_drugs and b_drugs and not a_drugs & b_drugs:
+        return "substance"
     return None
 
 

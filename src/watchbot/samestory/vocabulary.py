@@ -99,6 +99,7 @@ def normalise(low: str) -> str:
 
 
 # the steps of one storyline (arrest, extradition, plea, sentence…): concept → its step
+SUBSTANCES = _words("substances")  # drugs a seizure is about: another one is another seizure
 STAGES: dict[str, int] = {
     concept: step for step, line in enumerate(_DATA["stages"]) for concept in line.split()
 }
