@@ -412,6 +412,18 @@ def test_same_explains_a_pair(tmp_path: Path) -> None:
     assert "shared      " in out and "ontivero" in out
 
 
+def test_same_names_every_guard_in_words() -> None:
+    """Each guard the method has is printed as a sentence, the drug guard among them."""
+    result = watchbot(
+        "same",
+        "Marina asegura 1.4 toneladas de metanfetamina en Manzanillo",
+        "Semar asegura 1.4 toneladas de cocaína en Manzanillo",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "guard       different drugs (each headline names a drug" in result.stdout
+    assert "1400kg" in result.stdout  # the figure both give, in one unit
+
+
 def test_same_shows_the_decision_score_guard_and_shared_facts() -> None:
     """29 against 26 cartel members, told alike: close in meaning, kept apart by a guard."""
     result = watchbot(

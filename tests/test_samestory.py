@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from watchbot.samestory.index import RelatedIndex
-from watchbot.samestory.rules import conflict, same_story
+from watchbot.samestory.rules import GUARDS, conflict, same_story
 from watchbot.samestory.signature import signature, signature_from_json, signature_to_json
 
 LABELLED = Path(__file__).parent / "data" / "same_story.jsonl"
@@ -516,3 +516,34 @@ def test_two_drugs_in_two_headlines_are_two_seizures() -> None:
     both = signature("Marines seize meth and fentanyl at a Sinaloa lab", "")
     fentanyl = signature("Marina asegura fentanilo en narcolaboratorio de Sinaloa", "")
     assert conflict(both, fentanyl) is None
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "guard"),
+    [
+        pytest.param(
+            "Mexico sends 29 cartel members to US",
+            "Mexico sends 26 cartel members to US",
+            "figures",
+            id="figures",
+        ),
+        pytest.param(
+            "Gunmen kill mayor of Uruapan", "Gunmen kill mayor of Celaya", "names", id="names"
+        ),
+        pytest.param(
+            "Mexico arrests 'El Tigre' in Zapopan",
+            "Mexico extradites 'El Tigre' to US",
+            "step",
+            id="step",
+        ),
+        pytest.param(
+            "Navy seizes cocaine in Manzanillo",
+            "Navy seizes meth in Manzanillo",
+            "substance",
+            id="substance",
+        ),
+    ],
+)
+def test_every_guard_has_words_for_watchbot_same(a: str, b: str, guard: str) -> None:
+    assert conflict(signature(a, ""), signature(b, "")) == guard
+    assert GUARDS[guard].startswith("different ")

@@ -11,6 +11,7 @@ import click
 from watchbot.cli.common import json_lines, logging_options, say
 from watchbot.models import Story
 from watchbot.samestory.meaning import Evidence, Report, judge
+from watchbot.samestory.rules import GUARDS
 
 
 def _report(title: str, summary: str, method: str) -> Report:
@@ -43,17 +44,13 @@ def describe(evidence: Evidence, method: str) -> str:
         decision = "RELATED, not the same story: its own alert, with a Follows link to the first"
     else:
         decision = "DIFFERENT STORIES: two alerts"
-    guards = {
-        "figures": "different figures (each headline gives a figure of one sort the other lacks)",
-        "names": "different names (each headline names someone or somewhere else in one slot)",
-        "step": "different steps of the story (an arrest and an extradition, a threat and a pause)",
-    }
+    guard = GUARDS.get(evidence.guard, evidence.guard) if evidence.guard else "none fired"
     lines = [
         f"decision    {decision}",
         f"score       {evidence.score:.3f} (needs {evidence.bar:.3f})",
         "similarity  "
         + ("n/a (rules alone)" if evidence.cosine is None else f"cosine {evidence.cosine:.3f}"),
-        f"guard       {guards[evidence.guard] if evidence.guard else 'none fired'}",
+        f"guard       {guard}",
         f"rules       {'same' if evidence.rules else 'not the same'} story by the rules alone",
         f"shared      {', '.join(evidence.shared) if evidence.shared else 'no names or figures'}",
         f"method      {_method_line(method)}",

@@ -265,6 +265,15 @@ def same_story(a: Signature, b: Signature) -> bool:
 # --- what the meaning method asks of the rules ---------------------------------------------------
 
 
+# what each guard `conflict` can name means, in the words `watchbot same` prints
+GUARDS = {
+    "figures": "different figures (each headline gives a figure of one sort the other lacks)",
+    "names": "different names (each headline names someone or somewhere else in one slot)",
+    "step": "different steps of the story (an arrest and an extradition, a threat and a pause)",
+    "substance": "different drugs (each headline names a drug the other does not)",
+}
+
+
 def conflict(a: Signature, b: Signature) -> str | None:
     """The guard that keeps two reports apart, if one fires: "figures" when each headline gives
     a figure of one sort the other report never mentions (29 against 26 cartel members, two
