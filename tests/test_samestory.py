@@ -547,3 +547,11 @@ def test_two_drugs_in_two_headlines_are_two_seizures() -> None:
 def test_every_guard_has_words_for_watchbot_same(a: str, b: str, guard: str) -> None:
     assert conflict(signature(a, ""), signature(b, "")) == guard
     assert GUARDS[guard].startswith("different ")
+
+
+def test_a_court_siding_with_a_party_is_its_ruling() -> None:
+    """ "Justices side with …" is the ruling ("sides" stems to "sid", so "side" is listed
+    itself), a step after the hearing."""
+    ruling = signature("Justices unanimously side with Smith & Wesson in Mexico case", "")
+    hearing = signature("Supreme Court hears arguments in Mexico's suit against gunmakers", "")
+    assert conflict(ruling, hearing) == "step"
