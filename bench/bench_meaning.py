@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import resource
 import time
+from dataclasses import replace
 from datetime import timedelta
 
 import numpy as np
@@ -75,10 +76,13 @@ def main() -> None:
             "Mexico transferred 29 prisoners, including Rafael Caro Quintero, to the US.",
             None,
         )
-        embed(story)
+        embed(story)  # loads the model
+        # embed() keeps its last stories (one embedding for every channel's index): each round
+        # gets a story of its own, so the time is the model's, not the cache's
+        stories = [replace(story, text=f"{story.text} ({k})") for k in range(20)]
         start = time.perf_counter()
-        for _ in range(20):
-            embed(story)
+        for each in stories:
+            embed(each)
         print(
             f"embedding one matched story (headline + summary): "
             f"{(time.perf_counter() - start) / 20 * 1000:.1f} ms"
