@@ -27,6 +27,7 @@ from watchbot.samestory.signature import signature
         pytest.param("4 mil 630 millones de dólares", "4630000000usd", id="mil-millones"),
         pytest.param("ventas por 500 mdd", "500000000usd", id="mdd"),
         pytest.param("un desvío de 2 mil millones de pesos", "2000000000mxn", id="pesos"),
+        pytest.param("un desvío de $5 millones de pesos", "5000000mxn", id="peso-sign"),
         pytest.param("nearly 40 cartel defendants", "~40", id="nearly"),
         pytest.param("casi 300 kilos", "~300kg", id="casi-kilos"),
         pytest.param("más de 1,200 migrantes", "~1200", id="mas-de"),

@@ -145,15 +145,17 @@ def read(text: str, start: int, end: int, value: float) -> tuple[str, int] | Non
     words it took end; None when the number has no unit and nothing makes it rough."""
     before = text[max(0, start - 24) : start]
     rough = "~" if _ROUGH_BEFORE.search(before) else ""
-    if _DOLLAR_BEFORE.search(before):
-        scale = _SCALE_AFTER.match(text, end)
-        factor = _SCALES[_key(scale.group("scale"))] if scale else 1.0
-        return rough + _three_digits(value * factor) + "usd", scale.end() if scale else end
+    # the unit written after the figure first: Mexican outlets write pesos as "$5 millones de
+    # pesos"; a bare "$" before it is dollars
     if (m := _AFTER.match(text, end)) is not None:
         base, factor = _FACTOR[_key(m.group("unit"))]
         if m.group("scale"):
             factor *= _SCALES[_key(m.group("scale"))]
         return rough + _three_digits(value * factor) + base, m.end()
+    if _DOLLAR_BEFORE.search(before):
+        scale = _SCALE_AFTER.match(text, end)
+        factor = _SCALES[_key(scale.group("scale"))] if scale else 1.0
+        return rough + _three_digits(value * factor) + "usd", scale.end() if scale else end
     if rough:
         return rough + _three_digits(value), end
     return None
