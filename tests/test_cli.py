@@ -305,18 +305,23 @@ def three_outlets(
     return write_setup(tmp_path, names, slack=slack_block(ss), dedup=dedup)
 
 
+def poll_one_outlet_at_a_time(config: Path, feed_server: FeedServer, later: list[Item]) -> None:
+    """Poll, then give the second and the third outlet one item each, polling after each: the
+    order of the reports then does not depend on which feed answers first."""
+    for n, item in enumerate([*later, None], start=1):
+        result = watchbot("poll", "--all", "--config", str(config), env=slack_env())
+        assert result.returncode == 0, result.stderr
+        if item is not None:
+            feed_server.set(f"/{n}.xml", rss([item]))
+
+
 def test_a_related_report_goes_under_the_right_one_of_two_close_alerts(
     tmp_path: Path, feed_server: FeedServer, slack_server: SlackServer
 ) -> None:
     """37 and 26 cartel members are two stories on one topic: a third outlet's Spanish report
     of the 26 goes in the thread of the 26, never of the 37."""
     config = three_outlets(tmp_path, feed_server, slack_server, [[STORY], [], []])
-    # one outlet a poll, so the order of the reports does not depend on which feed answers first
-    for path, item in (("/1.xml", DIFFERENT_NUMBER), ("/2.xml", THIRD_26), (None, None)):
-        result = watchbot("poll", "--all", "--config", str(config), env=slack_env())
-        assert result.returncode == 0, result.stderr
-        if path is not None and item is not None:
-            feed_server.set(path, rss([item]))
+    poll_one_outlet_at_a_time(config, feed_server, [DIFFERENT_NUMBER, THIRD_26])
     posts = slack_server.posts("#news-alerts")
     top = {p["ts"]: p for p in posts if p["thread_ts"] is None}
     [reply] = [p for p in posts if p["thread_ts"] is not None]
@@ -333,12 +338,7 @@ def test_a_next_step_is_its_own_alert_that_follows_the_first(
     """An arrest, another outlet's report of it (a thread reply), then the extradition: a new
     alert, with a "Follows:" line linking the arrest's alert."""
     config = three_outlets(tmp_path, feed_server, slack_server, [[ARREST], [], []])
-    # one outlet a poll, so the order of the reports does not depend on which feed answers first
-    for path, item in (("/1.xml", ARREST_ES), ("/2.xml", EXTRADITED), (None, None)):
-        result = watchbot("poll", "--all", "--config", str(config), env=slack_env())
-        assert result.returncode == 0, result.stderr
-        if path is not None and item is not None:
-            feed_server.set(path, rss([item]))
+    poll_one_outlet_at_a_time(config, feed_server, [ARREST_ES, EXTRADITED])
     posts = slack_server.posts("#news-alerts")
     top = [p for p in posts if p["thread_ts"] is None]
     replies = [p for p in posts if p["thread_ts"] is not None]
