@@ -65,10 +65,15 @@ def test_meaning_method_on_storybench() -> None:
 # after it (40, 39, 22, 10), and a third time after the step and drug guards that came from the
 # in-sample sets (below; kept on that evidence though they cost one pair here). Blind set 4
 # arrived after them and was scored once with round 1's method (76, 18, 43, 6) and once with
-# this one (below).
+# this one (below). Round 3's blind sets 5 and 6, written by other helpers the same way (told to
+# write as outlets do, without a shared distinctive phrase), were each scored once on main 4a6d3eb,
+# and no change of the method followed. Set 5 has since been read in aggregate (guards and cosines
+# by pairing) and used to compare models, so set 6 is the one still blind.
 BLIND_MEASURED = {  # missed pairs, false merges, duplicate alerts, misthreaded
     "same_story_blind3": (41, 39, 23, 10),
     "same_story_blind4": (62, 27, 34, 6),
+    "same_story_blind5": (122, 35, 64, 15),
+    "same_story_blind6": (130, 13, 72, 8),
 }
 
 
