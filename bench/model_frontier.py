@@ -26,6 +26,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from samestory_scoring import _hours, _near, load
+from watchbot.samestory import meaning
 from watchbot.samestory.rules import conflict, overlap, same_story
 from watchbot.samestory.signature import signature
 
@@ -54,7 +55,10 @@ def features(paths: Sequence[Path], models: dict[str, Encode]) -> dict[str, np.n
     for path in paths:
         rows = load(path)
         texts = [str(r["title"]) for r in rows]
-        texts += [f"{r['title']}. {r.get('summary') or ''}" for r in rows]
+        # as `threads.embed` does: the headline, and headline with summary
+        texts += [
+            f"{r['title']}. {r['summary']}" if r.get("summary") else str(r["title"]) for r in rows
+        ]
         vecs = {}
         for name, encode in models.items():
             v = encode(texts)
@@ -89,10 +93,13 @@ def frontier(f: dict[str, np.ndarray], model: str) -> dict[float, float]:
     full, head = f[f"{model}_full"], f[f"{model}_head"]
     cuts = np.quantile(full[same], [0.02, 0.05, 0.1, 0.2])  # the rules' cosine floor
     best = dict.fromkeys(RATES, 1.0)
+    # what `meaning.bar` adds for the time apart, taken off the score so one bar fits all pairs
+    later = np.array([meaning.bar(h) - meaning.SAME_BAR for h in f["hours"]])
+    fixed = meaning.RULES_BONUS * rules - meaning.GUARD_PENALTY * guard - later
+    soon = f["hours"] <= meaning.RULES_HOURS
     for wh, wo, rc in itertools.product((0, 0.25, 0.5, 0.75, 1.0), (0, 0.3, 0.6, 0.9), cuts):
-        score = full + wh * head + wo * f["words"] + 0.15 * rules - 0.1 * guard
-        score -= 0.06 * np.minimum(f["hours"], 72) / 24
-        by_rules = rules & (full >= rc) & (f["hours"] <= 24) & ~guard
+        score = full + wh * head + wo * f["words"] + fixed
+        by_rules = rules & (full >= rc) & soon & ~guard
         rest = ~guard & ~by_rules
         wrong = np.sort(score[~same & rest])[::-1]
         for rate in RATES:
